@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import type { Pool } from 'pg';
+import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { appVersion } from '../config/app-version';
+import type { ApiKey } from '../config/env';
+import type { Logger } from '../observability/logger';
+import { createKeyring } from './auth';
+import { buildOpenApiDocument } from './openapi';
+import { HttpProblem, problemMiddleware, problemTypes } from './problem';
+import { buildRoutes } from './routes';
+import { mountRoutes } from './routing';
+
+export interface AppDeps {
+  db: Pool;
+  temporal: Client;
+  taskQueue: string;
+  apiKeys: readonly ApiKey[];
+  logger: Logger;
+}
+
+/** The HTTP app, without `listen`: tests drive it with supertest, `main.ts` serves it. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Probes would drown the log; everything else is logged with its request id.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(express.json({ limit: '1mb', strict: false }));
+
+  const routes = buildRoutes(deps);
+  const openApi = buildOpenApiDocument(routes, appVersion());
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi, { customSiteTitle: 'capflow API' }));
+  app.use(mountRoutes(routes, { keyring: createKeyring(deps.apiKeys), db: deps.db }));
+
+  app.use((req, _res, next) => {
+    next(new HttpProblem(404, 'Not found', `no endpoint ${req.method} ${req.path}`, { type: problemTypes.notFound }));
+  });
+  app.use(problemMiddleware(deps.logger));
+  return app;
+}

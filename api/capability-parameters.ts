@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/**
+ * The parameters each capability accepts. Strict objects: an unknown field is a mistake the
+ * client should hear about, not something silently dropped.
+ */
+export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
+  null: z.strictObject({}),
+};

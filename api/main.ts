@@ -1,0 +1,44 @@
+import { Client, Connection } from '@temporalio/client';
+import { apiEnvSchema, loadEnvOrExit } from '../config/env';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createLogger } from '../observability/logger';
+import { createApp } from './app';
+
+/** Serves the API. Stateless: run as many replicas as you like behind a load balancer. */
+async function main(): Promise<void> {
+  const config = loadEnvOrExit(apiEnvSchema);
+  const logger = createLogger('api', config.LOG_LEVEL);
+  const db = createPool(config.DATABASE_URL);
+  const { applied } = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  // Lazy: the API starts (and /readyz can say why it is not ready) even while Temporal is down.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, logger });
+
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, host: config.HOST }, 'api listening');
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'api stopping: draining connections');
+    // Stop accepting, let in-flight requests finish, then release the pools.
+    server.close(() => {
+      void Promise.allSettled([connection.close(), db.end()]).then(() => process.exit(0));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`api failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

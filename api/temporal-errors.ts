@@ -1,0 +1,13 @@
+// gRPC status codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html).
+const DEADLINE_EXCEEDED = 4;
+const UNAVAILABLE = 14;
+
+/** True when Temporal could not be reached (as opposed to refusing the call). */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === UNAVAILABLE || code === DEADLINE_EXCEEDED) return true;
+    if (/UNAVAILABLE|DEADLINE_EXCEEDED|Failed to connect|ECONNREFUSED/.test(e.message)) return true;
+  }
+  return false;
+}

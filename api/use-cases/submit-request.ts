@@ -1,0 +1,100 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { insertRequest } from '../../db/requests';
+import { isDatabaseUnavailable } from '../../db/pool';
+import type { Logger } from '../../observability/logger';
+import { findCapability } from '../../workflows/capabilities';
+import type { CapabilityRequestInput } from '../../workflows/capability-request';
+import { requestWorkflowId } from '../../workflows/ids';
+import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workflows/search-attributes';
+import type { Principal } from '../auth';
+import { capabilityParameterSchemas } from '../capability-parameters';
+import { notFound, serviceUnavailable, validationProblem } from '../problem';
+import { isTemporalUnavailable } from '../temporal-errors';
+
+export interface SubmitDeps {
+  db: Pool;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+}
+
+export interface SubmitCommand {
+  capability: string;
+  parameters: Record<string, unknown>;
+  principal: Principal;
+  idempotencyKey?: string;
+}
+
+/**
+ * Starts one capability request. The workflow id is derived from the request id, and the request
+ * id from the Idempotency-Key when there is one, so repeating the call — even concurrently —
+ * never starts a second request.
+ */
+export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
+  const definition = findCapability(command.capability);
+  const parameterSchema = capabilityParameterSchemas[command.capability];
+  if (!definition || !parameterSchema) throw notFound(`capability "${command.capability}" does not exist`, 'capability');
+  const parsed = parameterSchema.safeParse(command.parameters);
+  if (!parsed.success) throw validationProblem(parsed.error.issues, 'parameters');
+
+  // Without the read model there is nothing to show the client: refuse before starting anything.
+  await deps.db.query('SELECT 1').catch((err: unknown) => {
+    throw isDatabaseUnavailable(err) ? serviceUnavailable('database') : err;
+  });
+
+  const requestId = command.idempotencyKey ? uuidFrom(`${command.principal.id}\n${command.idempotencyKey}`) : randomUUID();
+  const workflowId = requestWorkflowId(requestId);
+  const submittedAt = new Date();
+  const input: CapabilityRequestInput = {
+    requestId,
+    definition,
+    parameters: parsed.data,
+    submittedBy: command.principal.id,
+    submittedAt: submittedAt.toISOString(),
+  };
+
+  try {
+    await deps.temporal.connection.withDeadline(Date.now() + 5_000, () =>
+      deps.temporal.workflow.start('capabilityRequest', {
+        taskQueue: deps.taskQueue,
+        workflowId,
+        args: [input],
+        // A finished request is never re-run under the same id.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: capabilityNameKey, value: definition.name },
+          { key: capabilityStateKey, value: definition.initial },
+          { key: requestIdKey, value: requestId },
+        ],
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      throw isTemporalUnavailable(err) ? serviceUnavailable('temporal') : err;
+    }
+  }
+
+  // The workflow registers itself too; this write only makes the request readable at once.
+  await insertRequest(deps.db, {
+    id: requestId,
+    workflowId,
+    capability: definition.name,
+    parameters: parsed.data,
+    submittedBy: command.principal.id,
+    submittedAt,
+  }).catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));
+
+  return { id: requestId, workflowId, capability: definition.name, links: { self: `/v1/requests/${requestId}` } };
+}
+
+/** A name-based UUID (RFC 9562 version 8) so the same input always names the same request. */
+export function uuidFrom(name: string): string {
+  const bytes = createHash('sha256').update(name).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

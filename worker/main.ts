@@ -1,0 +1,47 @@
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { loadEnvOrExit, workerEnvSchema } from '../config/env';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createLogger } from '../observability/logger';
+import { createCapflowWorker } from './create-worker';
+
+/** Runs one worker process. Scale out by running more of them: they share nothing but Temporal and PostgreSQL. */
+async function main(): Promise<void> {
+  const config = loadEnvOrExit(workerEnvSchema);
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  const sdkLevel = (config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()) as LogLevel;
+  Runtime.install({
+    // SIGINT/SIGTERM make the worker stop polling, finish what it holds, then `run()` resolves.
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    logger: new DefaultLogger(sdkLevel, (entry) => {
+      const level = entry.level === 'WARN' ? 'warn' : (entry.level.toLowerCase() as 'info');
+      logger[level]({ ...entry.meta, sdk: true }, entry.message);
+    }),
+  });
+
+  const db = createPool(config.DATABASE_URL);
+  const { applied } = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createCapflowWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db,
+    shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
+  });
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await db.end();
+    logger.info('worker stopped');
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -10,9 +10,12 @@ export interface Principal {
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
+/** The id a key's holder is known by in audit rows and logs: role plus a hash prefix, never the key. */
+export const principalIdOf = (role: Role, key: string) => `${role}:${digest(key).toString('hex').slice(0, 12)}`;
+
 /** Resolves a bearer token to the principal that holds it, comparing in constant time. */
 export function createKeyring(keys: readonly ApiKey[]) {
-  const entries = keys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+  const entries = keys.map((k) => ({ role: k.role, digest: digest(k.key), id: principalIdOf(k.role, k.key) }));
   return {
     authenticate(authorization: string | undefined): Principal {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -30,7 +33,7 @@ export function createKeyring(keys: readonly ApiKey[]) {
           headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
         });
       }
-      return { role: entry.role, id: `${entry.role}:${entry.digest.toString('hex').slice(0, 12)}` };
+      return { role: entry.role, id: entry.id };
     },
   };
 }

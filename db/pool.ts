@@ -15,10 +15,11 @@ export function createPool(connectionString: string, options: { max?: number } =
 
 /** Errors that mean "the database is unreachable right now", as opposed to a bad query. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: string }).code;
+  // Duck-typed: socket errors come from Node's core and need not be `instanceof` this realm's Error.
+  if (typeof err !== 'object' || err === null || typeof (err as { message?: unknown }).message !== 'string') return false;
+  const { code, message } = err as { code?: string; message: string };
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P03', '08000', '08001', '08006'].includes(code)) {
     return true;
   }
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(err.message);
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(message);
 }

@@ -18,6 +18,8 @@ export interface LocalPostgresOptions {
   logFile: string;
   user?: string;
   password?: string;
+  /** Own process group, so a terminal's Ctrl-C reaches only the supervisor that stops it. */
+  detached?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   const child = spawn(process.execPath, [path.join(projectRoot(), 'scripts', 'postgres-server.mjs'), JSON.stringify(args)], {
     cwd: projectRoot(),
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    detached: options.detached ?? false,
   });
   child.stderr.pipe(log);
 

@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       port: postgresPort,
       database: 'capflow',
       logFile: path.join(data, 'logs', 'postgres.log'),
+      detached: true,
     });
     watch('postgres', postgres.process);
     env.DATABASE_URL = postgres.url;
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
       uiPort: temporalUiPort,
       dbFile: path.join(data, 'temporal.db'),
       logFile: path.join(data, 'logs', 'temporal.log'),
+      detached: true,
     });
     watch('temporal', temporal.process);
     env.TEMPORAL_ADDRESS = temporal.address;

@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Without a UI (tests). */
   headless?: boolean;
   namespace?: string;
+  /** Own process group, so a terminal's Ctrl-C reaches only the supervisor that stops it. */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -44,7 +46,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     ...searchAttributeFlags,
   ];
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
 

@@ -1,0 +1,109 @@
+import request from 'supertest';
+import { requestView, submittedRequest } from '../../api/schemas';
+import { requestStateQuery } from '../../workflows/messages';
+import { bearer, createTestStack, eventually, type TestStack } from '../support/test-stack';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await createTestStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function submitNull(headers: Record<string, string> = {}) {
+  return request(stack.app)
+    .post('/v1/requests')
+    .set(bearer('submitter'))
+    .set(headers)
+    .send({ capability: 'null', parameters: {} });
+}
+
+async function waitForState(id: string, state: string) {
+  return eventually(async () => {
+    const res = await request(stack.app).get(`/v1/requests/${id}`).set(bearer('reviewer'));
+    return res.status === 200 && res.body.state === state ? res.body : undefined;
+  });
+}
+
+describe('the null capability end to end', () => {
+  it('is accepted with 202 and a Location, and runs to Complete with its transition history', async () => {
+    const res = await submitNull();
+    expect(res.status).toBe(202);
+    const body = submittedRequest.parse(res.body);
+    expect(res.headers.location).toBe(`/v1/requests/${body.id}`);
+    expect(body.workflowId).toBe(`request-${body.id}`);
+
+    const done = requestView.parse(await waitForState(body.id, 'Complete'));
+    expect(done.capability).toBe('null');
+    expect(done.transitions.map((t) => `${t.from} -${t.event}-> ${t.to}`)).toEqual([
+      'Start -capability-submitted-> Queued',
+      'Queued -resume-> Executing',
+      'Executing -workflow-complete-> Complete',
+    ]);
+    expect(done.transitions[1]!.actions).toEqual(['ExecuteWorkflow']);
+  });
+
+  it('sets search attributes that filter on the business state', async () => {
+    const { body } = await submitNull();
+    await waitForState(body.id, 'Complete');
+    const found = await eventually(async () => {
+      const matches = [];
+      for await (const wf of stack.temporal.workflow.list({ query: `CapabilityState = 'Complete' AND RequestId = '${body.id}'` })) matches.push(wf);
+      return matches.length === 1 ? matches : undefined;
+    });
+    expect(found[0]!.workflowId).toBe(body.workflowId);
+    const attributes = found[0]!.typedSearchAttributes;
+    expect(attributes.getAll().map((p) => [p.key.name, p.value]).sort()).toEqual(
+      expect.arrayContaining([
+        ['CapabilityName', 'null'],
+        ['CapabilityState', 'Complete'],
+        ['RequestId', body.id],
+      ]),
+    );
+    const running = [];
+    for await (const wf of stack.temporal.workflow.list({ query: `CapabilityState = 'Queued' AND RequestId = '${body.id}'` })) running.push(wf);
+    expect(running).toHaveLength(0);
+  });
+
+  it('answers the live state by workflow query, matching the read model', async () => {
+    const { body } = await submitNull();
+    const readModel = requestView.parse(await waitForState(body.id, 'Complete'));
+    const handle = stack.temporal.workflow.getHandle(body.workflowId);
+    expect(await handle.result()).toEqual({ state: 'Complete' });
+    const live = await handle.query(requestStateQuery);
+    expect(live.state).toBe('Complete');
+    expect(live.transitions.map((t) => [t.seq, t.to, t.occurredAt])).toEqual(readModel.transitions.map((t) => [t.seq, t.to, t.occurredAt]));
+  });
+
+  it('lists requests newest first with filters and a cursor', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submitNull()).body.id);
+    await Promise.all(ids.map((id) => waitForState(id, 'Complete')));
+
+    const first = await request(stack.app).get('/v1/requests?capability=null&state=Complete&limit=2').set(bearer('operator'));
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
+    const second = await request(stack.app).get(`/v1/requests?capability=null&state=Complete&limit=2&cursor=${first.body.nextCursor}`).set(bearer('operator'));
+    expect(second.body.items[0].id).toBe(ids[0]);
+
+    const none = await request(stack.app).get('/v1/requests?capability=null&state=Failed').set(bearer('operator'));
+    expect(none.body.items.filter((r: { id: string }) => ids.includes(r.id))).toEqual([]);
+  });
+
+  it('keeps accepted work while no worker runs and finishes it when one starts', async () => {
+    await stack.stopWorker();
+    try {
+      const { body, status } = await submitNull();
+      expect(status).toBe(202);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const waiting = await request(stack.app).get(`/v1/requests/${body.id}`).set(bearer('reviewer'));
+      expect(waiting.body.state).toBe('Start');
+      await stack.startWorker();
+      await waitForState(body.id, 'Complete');
+    } finally {
+      await stack.startWorker();
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import type { Pool } from 'pg';
+import { createApp } from '../../api/app';
+import type { ApiKey, Role } from '../../config/env';
+import { createPool } from '../../db/pool';
+import { createLogger } from '../../observability/logger';
+import { createCapflowWorker } from '../../worker/create-worker';
+import { requireTestEnv } from './test-env';
+
+export const testKeys: Record<Role, string> = {
+  submitter: 'test-submitter-key-0001',
+  reviewer: 'test-reviewer-key-00001',
+  operator: 'test-operator-key-00001',
+  integration: 'test-integration-key-01',
+};
+export const apiKeys: ApiKey[] = Object.entries(testKeys).map(([role, key]) => ({ role: role as Role, key }));
+export const bearer = (role: Role) => ({ Authorization: `Bearer ${testKeys[role]}` });
+
+export interface TestStack {
+  app: Express;
+  db: Pool;
+  temporal: Client;
+  taskQueue: string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API and a worker against the run's real Temporal and PostgreSQL. Each test file gets its own
+ * task queue, so files running in parallel never pick up each other's workflows.
+ */
+export async function createTestStack(options: { startWorker?: boolean } = {}): Promise<TestStack> {
+  quietSdkLogs();
+  const db = createPool(requireTestEnv('databaseUrl'));
+  const connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
+  const temporal = new Client({ connection });
+  const taskQueue = `test-${randomUUID()}`;
+  const app = createApp({ db, temporal, taskQueue, apiKeys, logger: createLogger('api', 'silent') });
+
+  let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
+  const startWorker = async () => {
+    if (running) return;
+    const workerConnection = await NativeConnection.connect({ address: requireTestEnv('temporalAddress') });
+    const worker = await createCapflowWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      taskQueue,
+      db,
+      shutdownGraceTimeMs: 1_000,
+      workflowBundle: { codePath: requireTestEnv('workflowBundle') },
+    });
+    running = { worker, connection: workerConnection, done: worker.run() };
+  };
+  const stopWorker = async () => {
+    if (!running) return;
+    const { worker, connection: workerConnection, done } = running;
+    running = undefined;
+    worker.shutdown();
+    await done;
+    await workerConnection.close();
+  };
+  if (options.startWorker ?? true) await startWorker();
+
+  return {
+    app,
+    db,
+    temporal,
+    taskQueue,
+    startWorker,
+    stopWorker,
+    close: async () => {
+      await stopWorker();
+      await connection.close();
+      await db.end();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/** The SDK logs every worker state change at INFO; tests only want warnings. */
+export function quietSdkLogs(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed in this process by an earlier test file.
+  }
+}

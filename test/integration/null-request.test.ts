@@ -1,6 +1,12 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import request from 'supertest';
 import { requestView, submittedRequest } from '../../api/schemas';
+import { resolveTemporalCli } from '../../scripts/temporal-binaries';
 import { requestStateQuery } from '../../workflows/messages';
+import { requireTestEnv } from '../support/test-env';
 import { bearer, createTestStack, eventually, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
@@ -10,6 +16,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
+
+/** `RECORD_HISTORIES=1 npm test` refreshes the replay fixtures from this real run. */
+async function recordHistoryIfAsked(workflowId: string, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  // The CLI writes the same JSON an operator gets from `temporal workflow show --output json`.
+  const { stdout } = await promisify(execFile)(
+    await resolveTemporalCli(),
+    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', requireTestEnv('temporalAddress')],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), stdout);
+}
 
 async function submitNull(headers: Record<string, string> = {}) {
   return request(stack.app)
@@ -42,6 +60,7 @@ describe('the null capability end to end', () => {
       'Executing -workflow-complete-> Complete',
     ]);
     expect(done.transitions[1]!.actions).toEqual(['ExecuteWorkflow']);
+    await recordHistoryIfAsked(body.workflowId, 'null-complete');
   });
 
   it('sets search attributes that filter on the business state', async () => {

@@ -33,7 +33,7 @@ const apiKeysSchema = z.string().transform((value, ctx): ApiKey[] => {
 });
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
-const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
+export const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
 const hostPort = z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port');
 
 const temporalVariables = {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Connection } from '@temporalio/client';
 import { apiEnvSchema, ConfigError, parseEnv } from '../config/env';
 import { apiKeysEnv, loadOrCreateDevApiKeys } from './dev-api-keys';
 import { isPortFree } from './free-port';
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
   startNodeChild('api', 'api/main.js', env);
   recordPids();
   await waitForApi(apiConfig.PORT);
+  await waitForWorker(env.TEMPORAL_ADDRESS ?? apiConfig.TEMPORAL_ADDRESS, apiConfig.TEMPORAL_NAMESPACE, apiConfig.TEMPORAL_TASK_QUEUE);
 
   const submitter = devKeys.find((k) => k.role === 'submitter')!.key;
   const api = `http://localhost:${apiConfig.PORT}`;
@@ -133,6 +135,22 @@ async function waitForApi(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   if (!stopping) throw new Error(`the API did not become ready on port ${port} within 120 s`);
+}
+
+/** The worker is ready once it polls its task queue (it bundles the workflow code first). */
+async function waitForWorker(address: string, namespace: string, taskQueue: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !stopping) {
+      const { pollers } = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+      if ((pollers ?? []).length > 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    if (!stopping) throw new Error(`no worker polled task queue ${taskQueue} within 120 s`);
+  } finally {
+    await connection.close();
+  }
 }
 
 async function shutdown(exitCode: number): Promise<void> {

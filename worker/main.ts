@@ -4,6 +4,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { createCapflowWorker } from './create-worker';
+import { ensureSearchAttributes } from './search-attribute-registration';
 
 /** Runs one worker process. Scale out by running more of them: they share nothing but Temporal and PostgreSQL. */
 async function main(): Promise<void> {
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSearchAttributes(connection.operatorService, config.TEMPORAL_NAMESPACE, logger);
   const worker = await createCapflowWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -8,8 +8,8 @@ import { builtInCapabilities } from '../../workflows/capabilities';
 import type { CapabilityDefinition } from '../../workflows/capability-model';
 import type { CapabilityRequestInput } from '../../workflows/capability-request';
 import type { TransitionRecord } from '../../workflows/request-machine';
-import { searchAttributeKeys } from '../../workflows/search-attributes';
 import { temporal } from '@temporalio/proto';
+import { searchAttributeKeys } from '../../workflows/search-attributes';
 import { quietSdkLogs } from '../support/test-stack';
 import { requireTestEnv } from '../support/test-env';
 
@@ -26,6 +26,7 @@ beforeAll(async () => {
     server: { executable: { type: 'existing-path', path: await resolveTestServer() } },
   });
   // The test server starts with no custom search attributes; the workflow upserts CapabilityState.
+  // (The test server cannot list them, so they are added directly rather than via ensureSearchAttributes.)
   await env.connection.operatorService.addSearchAttributes({
     namespace: 'default',
     searchAttributes: Object.fromEntries(searchAttributeKeys.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),

@@ -1,0 +1,44 @@
+import { apiEnvSchema, ConfigError, parseEnv, workerEnvSchema } from '../../config/env';
+
+const validApi = {
+  DATABASE_URL: 'postgres://u:p@db:5432/capflow',
+  API_KEYS: 'submitter:0123456789abcdef,reviewer:fedcba9876543210',
+};
+
+describe('configuration from the environment', () => {
+  it('applies defaults and parses API keys with their roles', () => {
+    const config = parseEnv(apiEnvSchema, validApi);
+    expect(config).toMatchObject({ TEMPORAL_ADDRESS: 'localhost:7233', TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: 'capflow', PORT: 3000 });
+    expect(config.API_KEYS).toEqual([
+      { role: 'submitter', key: '0123456789abcdef' },
+      { role: 'reviewer', key: 'fedcba9876543210' },
+    ]);
+  });
+
+  it('names every bad variable at once', () => {
+    const attempt = () => parseEnv(apiEnvSchema, { DATABASE_URL: 'mysql://nope', PORT: 'eighty', TEMPORAL_ADDRESS: 'no-port', API_KEYS: 'admin:0123456789abcdef' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (err) {
+      const variables = (err as ConfigError).problems.map((p) => p.variable).sort();
+      expect(variables).toEqual(['API_KEYS', 'DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS']);
+      expect((err as ConfigError).message).toMatch(/API_KEYS: entry 1 must be "<role>:<key>"/);
+    }
+  });
+
+  it('says a missing required variable is required', () => {
+    try {
+      parseEnv(workerEnvSchema, {});
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual([{ variable: 'DATABASE_URL', message: 'is required' }]);
+    }
+  });
+
+  it('refuses short API keys and treats empty values as unset', () => {
+    expect(() => parseEnv(apiEnvSchema, { ...validApi, API_KEYS: 'submitter:short' })).toThrow(/at least 16 characters/);
+    expect(() => parseEnv(apiEnvSchema, { ...validApi, API_KEYS: '' })).toThrow(/API_KEYS: is required/);
+    expect(parseEnv(apiEnvSchema, { ...validApi, PORT: '' }).PORT).toBe(3000);
+  });
+});

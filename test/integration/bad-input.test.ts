@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Role } from '../../config/env';
-import { bearer, createTestStack, type TestStack } from '../support/test-stack';
+import { createTestStack, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -10,12 +10,15 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Rows in every table a submission could write to. */
+/** This file's rows in every table a submission could write to. */
 async function writtenRows(): Promise<number[]> {
-  const counts = await Promise.all(
-    ['requests', 'request_transitions', 'idempotency_keys'].map(async (table) => Number((await stack.db.query(`SELECT count(*) FROM ${table}`)).rows[0].count)),
-  );
-  return counts;
+  const principals = (['submitter', 'reviewer', 'operator', 'integration'] as const).map((role) => stack.principalId(role));
+  const queries = [
+    'SELECT count(*)::int AS n FROM requests WHERE submitted_by = ANY($1)',
+    'SELECT count(*)::int AS n FROM request_transitions t JOIN requests r ON r.id = t.request_id WHERE r.submitted_by = ANY($1)',
+    'SELECT count(*)::int AS n FROM idempotency_keys WHERE principal = ANY($1)',
+  ];
+  return Promise.all(queries.map(async (sql) => (await stack.db.query(sql, [principals])).rows[0].n as number));
 }
 
 async function workflowsOnOurQueue(): Promise<number> {
@@ -25,7 +28,7 @@ async function workflowsOnOurQueue(): Promise<number> {
   return count;
 }
 
-const post = (body: string | object, headers: Record<string, string> = { ...bearer('submitter') }) => {
+const post = (body: string | object, headers: Record<string, string> = stack.bearer('submitter')) => {
   const req = request(stack.app).post('/v1/requests').set(headers);
   return typeof body === 'string' ? req.set('Content-Type', 'application/json').send(body) : req.send(body);
 };
@@ -42,15 +45,15 @@ describe('bad submissions are refused with problem+json and change nothing', () 
     { name: 'a JSON array body', send: () => post('[]'), status: 422, field: 'body' },
     {
       name: 'a body that is not JSON',
-      send: () => request(stack.app).post('/v1/requests').set(bearer('submitter')).set('Content-Type', 'text/plain').send('capability=null'),
+      send: () => request(stack.app).post('/v1/requests').set(stack.bearer('submitter')).set('Content-Type', 'text/plain').send('capability=null'),
       status: 415,
       field: 'Content-Type',
     },
     { name: 'no API key', send: () => post({ capability: 'null' }, {}), status: 401 },
     { name: 'an unknown API key', send: () => post({ capability: 'null' }, { Authorization: 'Bearer not-a-real-key-at-all' }), status: 401 },
-    { name: 'a key whose role may not submit', send: () => post({ capability: 'null' }, bearer('reviewer')), status: 403 },
-    { name: 'an integration key', send: () => post({ capability: 'null' }, bearer('integration')), status: 403 },
-    { name: 'a bad Idempotency-Key', send: () => post({ capability: 'null' }, { ...bearer('submitter'), 'Idempotency-Key': 'has spaces in it' }), status: 422, field: 'Idempotency-Key' },
+    { name: 'a key whose role may not submit', send: () => post({ capability: 'null' }, stack.bearer('reviewer')), status: 403 },
+    { name: 'an integration key', send: () => post({ capability: 'null' }, stack.bearer('integration')), status: 403 },
+    { name: 'a bad Idempotency-Key', send: () => post({ capability: 'null' }, { ...stack.bearer('submitter'), 'Idempotency-Key': 'has spaces in it' }), status: 422, field: 'Idempotency-Key' },
   ];
 
   it.each(cases)('$name → $status', async ({ send, status, field }) => {
@@ -76,21 +79,21 @@ describe('reads check keys, roles and ids', () => {
     ['operator', 200],
     ['submitter', 200],
   ])('GET /v1/requests as %s → %d', async (role, status) => {
-    const res = await request(stack.app).get('/v1/requests').set(role ? bearer(role) : {});
+    const res = await request(stack.app).get('/v1/requests').set(role ? stack.bearer(role) : {});
     expect(res.status).toBe(status);
   });
 
   it('answers 404 for a request that does not exist and 422 for an id that cannot be one', async () => {
-    const missing = await request(stack.app).get('/v1/requests/00000000-0000-4000-8000-000000000000').set(bearer('reviewer'));
+    const missing = await request(stack.app).get('/v1/requests/00000000-0000-4000-8000-000000000000').set(stack.bearer('reviewer'));
     expect(missing.status).toBe(404);
-    const malformed = await request(stack.app).get('/v1/requests/nope').set(bearer('reviewer'));
+    const malformed = await request(stack.app).get('/v1/requests/nope').set(stack.bearer('reviewer'));
     expect(malformed.status).toBe(422);
     expect(malformed.body.errors[0].field).toBe('path.id');
   });
 
   it('rejects unknown filters, bad limits and forged cursors', async () => {
     for (const query of ['colour=red', 'limit=0', 'limit=abc', 'state=Sleeping', 'cursor=forged']) {
-      const res = await request(stack.app).get(`/v1/requests?${query}`).set(bearer('reviewer'));
+      const res = await request(stack.app).get(`/v1/requests?${query}`).set(stack.bearer('reviewer'));
       expect({ query, status: res.status }).toEqual({ query, status: 422 });
     }
   });

@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../../api/app';
+import { principalIdOf } from '../../api/auth';
 import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
 import { createLogger } from '../../observability/logger';
@@ -21,6 +22,10 @@ export const bearer = (role: Role) => ({ Authorization: `Bearer ${testKeys[role]
 
 export interface TestStack {
   app: Express;
+  /** `Authorization` header for this stack's own key of `role`. */
+  bearer(role: Role): { Authorization: string };
+  /** What the read model records as the submitter for this stack's key of `role`. */
+  principalId(role: Role): string;
   db: Pool;
   temporal: Client;
   taskQueue: string;
@@ -39,7 +44,10 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
   const connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
   const temporal = new Client({ connection });
   const taskQueue = `test-${randomUUID()}`;
-  const app = createApp({ db, temporal, taskQueue, apiKeys, logger: createLogger('api', 'silent') });
+  // Keys of its own, so a test can tell its rows from those of test files running beside it.
+  const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
+  const stackKeys = Object.entries(keys).map(([role, key]) => ({ role: role as Role, key }));
+  const app = createApp({ db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', 'silent') });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -67,6 +75,8 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
 
   return {
     app,
+    bearer: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
+    principalId: (role) => principalIdOf(role, keys[role]),
     db,
     temporal,
     taskQueue,

@@ -14,7 +14,7 @@ export function projectRoot(): string {
 }
 
 /** Local state of `npm start` (databases, logs, dev keys): safe to delete to start over. */
-export const dataDir = () => path.join(projectRoot(), '.data');
+export const dataDir = () => process.env.CAPFLOW_DATA_DIR ?? path.join(projectRoot(), '.data');
 
 /** Binaries the project provisions for itself (Temporal CLI, test server). */
 export const toolsDir = () => path.join(projectRoot(), '.tools');

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot } from './project-paths';
-import { stopChild } from './temporal-dev-server';
+import { isProcessAlive, stopChild, tailOf } from './child-processes';
 
 export interface LocalPostgres {
   url: string;
@@ -41,7 +41,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
     child.once('exit', (code, signal) =>
-      reject(new Error(`PostgreSQL did not start (code ${code}, signal ${signal}); see ${options.logFile}:\n${tail(options.logFile)}`)),
+      reject(new Error(`PostgreSQL did not start (code ${code}, signal ${signal}); see ${options.logFile}:\n${tailOf(options.logFile)}`)),
     );
   });
   return { url, process: child, stop: () => stopChild(child, 30_000) };
@@ -52,19 +52,5 @@ export function runningPostmasterPid(dataDir: string): number | undefined {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return undefined;
-  }
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
 }

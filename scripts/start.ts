@@ -9,7 +9,8 @@ import { isPortFree } from './free-port';
 import { runningPostmasterPid, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { dataDir } from './project-paths';
 import { resolveTemporalCli } from './temporal-binaries';
-import { startTemporalDevServer, stopChild, type DevServer } from './temporal-dev-server';
+import { isProcessRunning, killAndWait, stopChild } from './child-processes';
+import { startTemporalDevServer, type DevServer } from './temporal-dev-server';
 
 /**
  * `npm start`: the whole local stack on one machine — Temporal dev server (persisted under
@@ -169,20 +170,29 @@ async function shutdown(exitCode: number): Promise<void> {
   process.exit(exitCode);
 }
 
+interface PidRecord {
+  supervisor: { pid: number; program: string };
+  children: { pid: number; program: string }[];
+}
+
 function recordPids(): void {
-  const pids = [...children.map((c) => c.child.pid), temporal?.process.pid, postgres?.process.pid].filter((p): p is number => typeof p === 'number');
-  writeFileSync(pidFile, JSON.stringify({ supervisor: process.pid, pids }));
+  const processes = [...children.map((c) => c.child), temporal?.process, postgres?.process];
+  const record: PidRecord = {
+    supervisor: { pid: process.pid, program: process.argv[1] ?? 'start.js' },
+    children: processes.flatMap((p) => (p?.pid ? [{ pid: p.pid, program: p.spawnargs[1] ?? p.spawnfile }] : [])),
+  };
+  writeFileSync(pidFile, JSON.stringify(record));
 }
 
 /** After a crash (kill -9, power loss) the previous run's children may still hold ports and files. */
 async function cleanUpAfterCrash(): Promise<void> {
   if (existsSync(pidFile)) {
-    const { supervisor, pids } = JSON.parse(readFileSync(pidFile, 'utf8')) as { supervisor: number; pids: number[] };
-    if (isAlive(supervisor) && supervisor !== process.pid) {
-      throw new Error(`capflow is already running (pid ${supervisor}); stop it first`);
+    const { supervisor, children: leftovers } = JSON.parse(readFileSync(pidFile, 'utf8')) as PidRecord;
+    if (supervisor.pid !== process.pid && isProcessRunning(supervisor.pid, supervisor.program)) {
+      throw new Error(`capflow is already running (pid ${supervisor.pid}); stop it first`);
     }
-    for (const pid of pids.filter(isAlive)) {
-      say(`stopping process ${pid} left over from a previous run`);
+    for (const { pid, program } of leftovers.filter((c) => isProcessRunning(c.pid, c.program))) {
+      say(`stopping process ${pid} (${path.basename(program)}) left over from a previous run`);
       await killAndWait(pid);
     }
     rmSync(pidFile, { force: true });
@@ -191,25 +201,6 @@ async function cleanUpAfterCrash(): Promise<void> {
   if (postmaster && !process.env.DATABASE_URL) {
     say(`stopping PostgreSQL ${postmaster} left over from a previous run`);
     await killAndWait(postmaster, 'SIGINT');
-  }
-}
-
-async function killAndWait(pid: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeKeys } from '../workflows/search-attributes';
+import { stopChild, tailOf } from './child-processes';
 
 export interface DevServerOptions {
   cli: string;
@@ -53,7 +54,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   const address = `127.0.0.1:${options.port}`;
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code, signal) =>
-      reject(new Error(`temporal dev server exited (code ${code}, signal ${signal}); see ${options.logFile}:\n${tail(options.logFile)}`)),
+      reject(new Error(`temporal dev server exited (code ${code}, signal ${signal}); see ${options.logFile}:\n${tailOf(options.logFile)}`)),
     ),
   );
   exited.catch(() => undefined);
@@ -85,25 +86,4 @@ async function waitUntilServing(address: string, timeoutMs: number): Promise<voi
     }
   }
   throw new Error(`temporal dev server at ${address} did not answer within ${timeoutMs} ms: ${String(lastError)}`);
-}
-
-/** SIGTERM, then SIGKILL if it does not exit in time. */
-export function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }

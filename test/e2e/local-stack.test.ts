@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isProcessAlive } from '../../scripts/child-processes';
 import { freePort } from '../../scripts/free-port';
 
 /**
@@ -36,14 +37,14 @@ const started: ChildProcess[] = [];
 afterAll(() => {
   // Safety net for a failed run: nothing this test started may outlive it.
   const pidFile = path.join(dataDir, 'stack.pids.json');
-  const leftovers = existsSync(pidFile) ? (JSON.parse(readFileSync(pidFile, 'utf8')) as { pids: number[] }).pids : [];
+  const leftovers = existsSync(pidFile) ? recordedPids() : [];
   for (const pid of [...started.map((c) => c.pid), ...leftovers]) {
-    if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid && isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   const postmaster = path.join(dataDir, 'postgres', 'postmaster.pid');
   if (existsSync(postmaster)) {
     const pid = Number(readFileSync(postmaster, 'utf8').split('\n')[0]);
-    if (pid && isAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid && isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -65,16 +66,10 @@ function start(): { child: ChildProcess; up: Promise<string>; output: () => stri
   return { child, up, output: () => output };
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+const recordedPids = () =>
+  (JSON.parse(readFileSync(path.join(dataDir, 'stack.pids.json'), 'utf8')) as { children: { pid: number }[] }).children.map((c) => c.pid);
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 async function requestState(api: string, key: string, id: string): Promise<string | undefined> {
   const res = await fetch(`${api}/v1/requests/${id}`, { headers: { Authorization: `Bearer ${key}` } });
@@ -105,22 +100,23 @@ it('starts, runs the printed curl to Complete, survives a crash of the superviso
   expect(await until(async () => ((await requestState(api, reviewerKey, id)) === 'Complete' ? 'Complete' : undefined))).toBe('Complete');
 
   // Crash: the children stay behind, holding ports.
-  const { pids } = JSON.parse(readFileSync(path.join(dataDir, 'stack.pids.json'), 'utf8')) as { pids: number[] };
+  const pids = recordedPids();
+  expect(pids).toHaveLength(4);
   first.child.kill('SIGKILL');
   await exited(first.child);
-  expect(pids.some(isAlive)).toBe(true);
+  expect(pids.some(isProcessAlive)).toBe(true);
 
   const second = start();
   const secondBanner = await second.up;
   expect(secondBanner).toMatch(/left over from a previous run/);
-  expect(pids.filter(isAlive)).toEqual([]);
+  expect(pids.filter(isProcessAlive)).toEqual([]);
   // Same keys, same data: the request from before the crash is still there.
   expect(await requestState(api, reviewerKey, id)).toBe('Complete');
 
-  const { pids: secondPids } = JSON.parse(readFileSync(path.join(dataDir, 'stack.pids.json'), 'utf8')) as { pids: number[] };
+  const secondPids = recordedPids();
   second.child.kill('SIGTERM');
   await exited(second.child);
   expect(second.child.exitCode).toBe(0);
-  expect(secondPids.filter(isAlive)).toEqual([]);
+  expect(secondPids.filter(isProcessAlive)).toEqual([]);
   expect(existsSync(path.join(dataDir, 'stack.pids.json'))).toBe(false);
 });

@@ -6,6 +6,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY observability ./observability
+COPY capabilities ./capabilities
 COPY db ./db
 COPY workflows ./workflows
 COPY activities ./activities

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
+import type { CapabilityCatalog } from '../capabilities/capability-catalog';
 import { appVersion } from '../config/app-version';
 import type { ApiKey } from '../config/env';
 import type { Logger } from '../observability/logger';
@@ -14,6 +15,7 @@ import { buildRoutes } from './routes';
 import { mountRoutes } from './routing';
 
 export interface AppDeps {
+  catalog: CapabilityCatalog;
   db: Pool;
   temporal: Client;
   taskQueue: string;

@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { loadCapabilityCatalogOrExit } from '../capabilities/capability-catalog';
 import { apiEnvSchema, loadEnvOrExit } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -8,6 +9,7 @@ import { createApp } from './app';
 /** Serves the API. Stateless: run as many replicas as you like behind a load balancer. */
 async function main(): Promise<void> {
   const config = loadEnvOrExit(apiEnvSchema);
+  const catalog = loadCapabilityCatalogOrExit();
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createPool(config.DATABASE_URL);
   const { applied } = await migrate(db);
@@ -16,7 +18,7 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and /readyz can say why it is not ready) even while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, logger });
+  const app = createApp({ catalog, db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, logger });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST }, 'api listening');

@@ -1,10 +1,21 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { CapabilityCatalog } from '../capabilities/capability-catalog';
 import type { Logger } from '../observability/logger';
+import { notFound } from './problem';
 import { checkReadiness } from './readiness';
 import { defineRoute, type RouteSpec } from './routing';
 import {
+  awaitingQaList,
+  awaitingQaQuery,
+  cancelBody,
+  cancelResult,
+  capabilityList,
+  capabilityNameParams,
+  capabilityView,
   healthStatus,
+  qaDecisionBody,
+  qaDecisionResult,
   listRequestsQuery,
   readiness,
   requestIdParams,
@@ -13,15 +24,20 @@ import {
   submitRequestBody,
   submittedRequest,
 } from './schemas';
+import { listAwaitingQaPage } from './use-cases/awaiting-qa';
 import { getRequest, listRequestPage } from './use-cases/read-requests';
+import { cancelRequest, decideQa } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
 export interface RouteDeps {
+  catalog: CapabilityCatalog;
   db: Pool;
   temporal: Client;
   taskQueue: string;
   logger: Logger;
 }
+
+const readers = ['submitter', 'reviewer', 'operator'] as const;
 
 const problems = {
   400: { description: 'Malformed JSON' },
@@ -89,7 +105,7 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       operationId: 'listRequests',
       summary: 'List requests, newest first',
       tags: ['requests'],
-      roles: ['submitter', 'reviewer', 'operator'],
+      roles: readers,
       query: listRequestsQuery,
       responses: { 200: { description: 'A page of requests', schema: requestList }, ...problems },
       handle: async ({ query }) => ({ status: 200, body: await listRequestPage(deps.db, query) }),
@@ -100,10 +116,82 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       operationId: 'getRequest',
       summary: 'Read one request with its transition history',
       tags: ['requests'],
-      roles: ['submitter', 'reviewer', 'operator'],
+      roles: readers,
       params: requestIdParams,
       responses: { 200: { description: 'The request', schema: requestView }, ...problems, 404: { description: 'No such request' } },
       handle: async ({ params }) => ({ status: 200, body: await getRequest(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/requests/:id/qa',
+      operationId: 'decideQa',
+      summary: 'Pass or fail a request awaiting QA (a Temporal Update: answers once applied)',
+      tags: ['qa'],
+      roles: ['reviewer'],
+      params: requestIdParams,
+      body: qaDecisionBody,
+      idempotent: true,
+      responses: {
+        200: { description: 'Decision applied; `state` is where the request went', schema: qaDecisionResult },
+        ...problems,
+        404: { description: 'No such request' },
+        409: { description: 'Not awaiting QA, already decided, or cancelled' },
+      },
+      handle: async ({ params, body, principal }) => ({ status: 200, body: await decideQa(deps, params.id, principal!, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/requests/:id/cancel',
+      operationId: 'cancelRequest',
+      summary: 'Cancel a request; a running execution step is cancelled too',
+      tags: ['requests'],
+      roles: ['submitter', 'operator'],
+      params: requestIdParams,
+      body: cancelBody,
+      idempotent: true,
+      responses: {
+        200: { description: 'Cancelled', schema: cancelResult },
+        ...problems,
+        404: { description: 'No such request' },
+        409: { description: 'Already ended, already cancelled, or in a state that cannot be cancelled' },
+      },
+      handle: async ({ params, body, principal }) => ({ status: 200, body: await cancelRequest(deps, params.id, principal!, body) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/qa',
+      operationId: 'listAwaitingQa',
+      summary: 'Requests awaiting a QA decision, oldest first',
+      tags: ['qa'],
+      roles: ['reviewer', 'operator'],
+      query: awaitingQaQuery,
+      responses: { 200: { description: 'A page of requests awaiting QA', schema: awaitingQaList }, ...problems },
+      handle: async ({ query }) => ({ status: 200, body: await listAwaitingQaPage(deps.db, query) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/capabilities',
+      operationId: 'listCapabilities',
+      summary: 'Every capability with its definition, text legend and Mermaid diagram',
+      tags: ['capabilities'],
+      roles: [...readers, 'integration'],
+      responses: { 200: { description: 'The capabilities', schema: capabilityList }, ...problems },
+      handle: async () => ({ status: 200, body: { items: deps.catalog.list() } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/capabilities/:name',
+      operationId: 'getCapability',
+      summary: 'One capability with its definition, text legend and Mermaid diagram',
+      tags: ['capabilities'],
+      roles: [...readers, 'integration'],
+      params: capabilityNameParams,
+      responses: { 200: { description: 'The capability', schema: capabilityView }, ...problems, 404: { description: 'No such capability' } },
+      handle: async ({ params }) => {
+        const capability = deps.catalog.find(params.name);
+        if (!capability) throw notFound(`capability "${params.name}" does not exist`, 'name');
+        return { status: 200, body: capability };
+      },
     }),
   ];
 }

@@ -23,8 +23,19 @@ export const transitionView = z.object({
   event: z.enum(events),
   to: z.enum(states),
   actions: z.array(z.string()),
+  actor: z.string().describe('Who caused it: a key fingerprint, or "capflow" for the engine'),
+  details: z.record(z.string(), z.unknown()).describe('What the actor said: QA decision and comment, cancel reason'),
   error: z.string().nullable(),
   occurredAt: z.iso.datetime(),
+});
+
+export const qaReviewView = z.object({
+  version: z.int(),
+  announcedAt: z.iso.datetime(),
+  decision: z.enum(['pass', 'fail']).nullable(),
+  reviewer: z.string().nullable(),
+  comment: z.string().nullable(),
+  decidedAt: z.iso.datetime().nullable(),
 });
 
 export const requestView = z.object({
@@ -37,16 +48,20 @@ export const requestView = z.object({
   submittedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   transitions: z.array(transitionView),
+  qa: z.array(qaReviewView),
 });
 
 export const listRequestsQuery = z.strictObject({
   capability: z.string().min(1).optional(),
   state: z.enum(states).optional(),
+  submittedBy: z.string().min(1).optional().describe('Submitter key fingerprint, e.g. "submitter:3f2a9c0d1e2b"'),
+  submittedAfter: z.iso.datetime({ offset: true }).optional().describe('Inclusive'),
+  submittedBefore: z.iso.datetime({ offset: true }).optional().describe('Exclusive'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().optional().describe('`nextCursor` of the previous page'),
 });
 
-export const requestSummary = requestView.omit({ transitions: true, parameters: true });
+export const requestSummary = requestView.omit({ transitions: true, parameters: true, qa: true });
 
 export const requestList = z.object({
   items: z.array(requestSummary),
@@ -61,3 +76,62 @@ export const readiness = z.object({
 });
 
 export type SubmitRequestBody = z.infer<typeof submitRequestBody>;
+
+export const qaDecisionBody = z.strictObject({
+  decision: z.enum(['pass', 'fail']),
+  comment: z.string().max(2000).optional(),
+});
+
+export const qaDecisionResult = z.object({
+  id: z.uuid(),
+  decision: z.enum(['pass', 'fail']),
+  state: z.enum(states),
+});
+
+export const cancelBody = z.strictObject({
+  reason: z.string().min(1).max(500).describe('Why; kept in the audit trail'),
+});
+
+export const cancelResult = z.object({ id: z.uuid(), state: z.enum(states) });
+
+export const awaitingQaQuery = z.strictObject({
+  capability: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().optional().describe('`nextCursor` of the previous page'),
+});
+
+export const awaitingQaList = z.object({
+  items: z.array(
+    z.object({
+      id: z.uuid(),
+      capability: z.string(),
+      version: z.int(),
+      announcedAt: z.iso.datetime(),
+      links: z.object({ request: z.string(), decide: z.string() }),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
+const definitionView = z.object({
+  name: z.string(),
+  description: z.string(),
+  template: z.enum(['run', 'run-with-qa']),
+  step: z.string(),
+  initial: z.enum(states),
+  transitions: z.array(z.object({ from: z.enum(states), event: z.enum(events), actions: z.array(z.string()), to: z.enum(states) })),
+  qa: z.object({ ingestStep: z.string() }).optional(),
+});
+
+export const capabilityView = z.object({
+  name: z.string(),
+  description: z.string(),
+  template: z.enum(['run', 'run-with-qa']),
+  definition: definitionView,
+  legend: z.string().describe("The source system's text legend, one transition per line"),
+  mermaid: z.string().describe('A Mermaid stateDiagram-v2'),
+});
+
+export const capabilityList = z.object({ items: z.array(capabilityView) });
+
+export const capabilityNameParams = z.strictObject({ name: z.string().min(1).max(100) });

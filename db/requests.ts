@@ -17,6 +17,8 @@ export interface TransitionRow {
   event: string;
   to: string;
   actions: string[];
+  actor: string;
+  details: Record<string, unknown>;
   error: string | null;
   occurredAt: Date;
 }
@@ -46,15 +48,15 @@ export async function insertRequest(db: Pool, request: NewRequest): Promise<void
 export async function recordTransition(
   db: Pool,
   requestId: string,
-  t: { seq: number; from: string; event: string; to: string; actions: readonly string[]; error?: string; occurredAt: string },
+  t: { seq: number; from: string; event: string; to: string; actions: readonly string[]; actor: string; details: Record<string, unknown>; error?: string; occurredAt: string },
 ): Promise<void> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
     await client.query(
-      `INSERT INTO request_transitions (request_id, seq, from_state, event, to_state, actions, error, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (request_id, seq) DO NOTHING`,
-      [requestId, t.seq, t.from, t.event, t.to, t.actions, t.error ?? null, t.occurredAt],
+      `INSERT INTO request_transitions (request_id, seq, from_state, event, to_state, actions, actor, details, error, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_id, seq) DO NOTHING`,
+      [requestId, t.seq, t.from, t.event, t.to, t.actions, t.actor, JSON.stringify(t.details), t.error ?? null, t.occurredAt],
     );
     await client.query(
       `UPDATE requests SET state = $2, last_seq = $3, updated_at = now() WHERE id = $1 AND last_seq < $3`,
@@ -76,7 +78,7 @@ export async function findRequest(db: Pool, id: string): Promise<RequestRow | un
 
 export async function listTransitions(db: Pool, requestId: string): Promise<TransitionRow[]> {
   const { rows } = await db.query<TransitionRow>(
-    `SELECT seq, from_state AS "from", event, to_state AS "to", actions, error, occurred_at AS "occurredAt"
+    `SELECT seq, from_state AS "from", event, to_state AS "to", actions, actor, details, error, occurred_at AS "occurredAt"
      FROM request_transitions WHERE request_id = $1 ORDER BY seq`,
     [requestId],
   );
@@ -86,6 +88,9 @@ export async function listTransitions(db: Pool, requestId: string): Promise<Tran
 export interface RequestListFilter {
   capability?: string;
   state?: string;
+  submittedBy?: string;
+  submittedAfter?: Date;
+  submittedBefore?: Date;
   limit: number;
   /** Keyset cursor: list rows strictly older than this (submittedAt, id). */
   before?: { submittedAt: Date; id: string };
@@ -101,6 +106,18 @@ export async function listRequests(db: Pool, filter: RequestListFilter): Promise
   if (filter.state) {
     params.push(filter.state);
     where.push(`state = $${params.length}`);
+  }
+  if (filter.submittedBy) {
+    params.push(filter.submittedBy);
+    where.push(`submitted_by = $${params.length}`);
+  }
+  if (filter.submittedAfter) {
+    params.push(filter.submittedAfter);
+    where.push(`submitted_at >= $${params.length}`);
+  }
+  if (filter.submittedBefore) {
+    params.push(filter.submittedBefore);
+    where.push(`submitted_at < $${params.length}`);
   }
   if (filter.before) {
     params.push(filter.before.submittedAt, filter.before.id);

@@ -1,4 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
+import { loadCapabilityCatalogOrExit } from '../capabilities/capability-catalog';
 import { loadEnvOrExit, workerEnvSchema } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -9,6 +10,8 @@ import { ensureSearchAttributes } from './search-attribute-registration';
 /** Runs one worker process. Scale out by running more of them: they share nothing but Temporal and PostgreSQL. */
 async function main(): Promise<void> {
   const config = loadEnvOrExit(workerEnvSchema);
+  // The worker runs whatever definition snapshot a request carries, but refuses to start with broken built-ins.
+  loadCapabilityCatalogOrExit();
   const logger = createLogger('worker', config.LOG_LEVEL);
   const sdkLevel = (config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? 'ERROR' : config.LOG_LEVEL.toUpperCase()) as LogLevel;
   Runtime.install({

@@ -1,9 +1,12 @@
 import type { CapabilityDefinition } from './capability-model';
-import { run } from './templates';
+import { run, withQa } from './templates';
 
 /** The capabilities this build of capflow offers, by name. */
 export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>> = {
-  null: run('null', 'null'),
+  null: run({ name: 'null', description: 'Runs nothing: exercises the machinery (tests, benchmarks)', step: 'null' }),
+  null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null' }), {
+    ingestStep: 'null',
+  }),
 };
 
 export function findCapability(name: string): CapabilityDefinition | undefined {

@@ -1,7 +1,8 @@
 /**
  * The vocabulary of capability state machines, from the source system's legend:
  * `[State] - <event> {Action} ... -> [State]`. Everything here is plain data so a definition can
- * travel inside a workflow's input and be replayed exactly.
+ * travel inside a workflow's input and be replayed exactly. The unions make a typo in a
+ * definition a compile error; `capabilities/validate-definition.ts` checks the shape at load.
  */
 
 export const states = ['Start', 'Queued', 'Executing', 'AwaitingQa', 'Ingesting', 'Complete', 'Failed', 'Cancelled'] as const;
@@ -22,6 +23,9 @@ export const actions = [
 ] as const;
 export type Action = (typeof actions)[number];
 
+/** The actions the interpreter runs today; SendMessage and SendNotification come with notifications. */
+export const implementedActions = ['QueueWorkflow', 'ExecuteWorkflow', 'AnnounceQa', 'QaPass', 'QaFail', 'Ingest'] as const satisfies readonly Action[];
+
 export const finalStates = ['Complete', 'Failed', 'Cancelled'] as const satisfies readonly State[];
 export type FinalState = (typeof finalStates)[number];
 
@@ -29,9 +33,12 @@ export function isFinalState(state: State): state is FinalState {
   return (finalStates as readonly State[]).includes(state);
 }
 
-/** Names of the execution steps a worker knows how to run (`ExecuteWorkflow`'s target). */
+/** Names of the steps a worker knows how to run (targets of `ExecuteWorkflow` and `Ingest`). */
 export const executionSteps = ['null'] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
+
+export const templates = ['run', 'run-with-qa'] as const;
+export type TemplateName = (typeof templates)[number];
 
 export interface Transition {
   readonly from: State;
@@ -40,10 +47,23 @@ export interface Transition {
   readonly to: State;
 }
 
+export interface QaSettings {
+  /** What `Ingest` runs once a reviewer passes the products. */
+  readonly ingestStep: ExecutionStep;
+}
+
 export interface CapabilityDefinition {
   readonly name: string;
-  readonly template: 'run';
+  readonly description: string;
+  readonly template: TemplateName;
+  /** What `ExecuteWorkflow` runs. */
   readonly step: ExecutionStep;
-  readonly initial: State;
+  readonly initial: 'Start';
   readonly transitions: readonly Transition[];
+  readonly qa?: QaSettings;
+}
+
+/** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */
+export function failureTransition(definition: CapabilityDefinition, from: State): Transition | undefined {
+  return definition.transitions.find((t) => t.from === from && t.event === 'workflow-failed');
 }

@@ -1,22 +1,41 @@
-import { ApplicationFailure, condition, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  Trigger,
+  upsertSearchAttributes,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { Action, CapabilityDefinition, CapabilityEvent, State } from './capability-model';
-import { requestStateQuery } from './messages';
-import { RequestMachine } from './request-machine';
+import type { Action, CapabilityDefinition, CapabilityEvent, ExecutionStep, State, Transition } from './capability-model';
+import { cancelRequestUpdate, qaDecisionSignal, qaDecisionUpdate, RejectionType, requestStateQuery, type CancelRequest, type QaDecision } from './messages';
+import { RequestMachine, type TransitionRecord } from './request-machine';
 import { capabilityStateKey } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // Read-model writes retry until the database is back: a request never stops because PostgreSQL blinked.
-const { registerRequest, recordTransition } = proxyActivities<Activities>({
+const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+};
+const { registerRequest, recordTransition, announceQa, recordQaDecision } = proxyActivities<Activities>(bookkeepingOptions);
 
-const { executeStep } = proxyActivities<Activities>({
-  startToCloseTimeout: '5 minutes',
+// Execution steps heartbeat, so a cancelled request stops its step within a heartbeat.
+const stepOptions: ActivityOptions = {
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+};
+const { executeStep } = proxyActivities<Activities>(stepOptions);
+
+/** The engine itself, as the actor of transitions nobody asked for (a slot granted, a step finished). */
+const ENGINE = 'capflow';
 
 export interface CapabilityRequestInput {
   requestId: string;
@@ -34,74 +53,207 @@ export interface CapabilityRequestResult {
 
 interface Inbound {
   event: CapabilityEvent;
+  actor: string;
+  details?: Record<string, unknown>;
   error?: string;
+  /** Resolved once the event's transition has been applied and recorded (for Update callers). */
+  applied?: Trigger<TransitionRecord>;
 }
 
 /**
  * Interprets a capability definition: waits for events, runs each transition's actions, moves the
- * state, and records every step in the read model and in the search attributes.
+ * state, and records every step in the read model, the search attributes and the UI details.
  */
 export async function capabilityRequest(input: CapabilityRequestInput): Promise<CapabilityRequestResult> {
-  const machine = new RequestMachine(input.definition);
-  const inbox: Inbound[] = [{ event: 'capability-submitted' }];
+  const { definition, requestId } = input;
+  const machine = new RequestMachine(definition);
+  const inbox: Inbound[] = [{ event: 'capability-submitted', actor: input.submittedBy }];
+  const runningSteps = new Set<CancellationScope>();
+  let recordedCount = 0;
   let lastError: string | undefined;
 
+  // Messages -----------------------------------------------------------------------------------
+  const queued = (event: CapabilityEvent) => inbox.some((m) => m.event === event);
+
+  const validateQaDecision = (decision: QaDecision) => {
+    if (decision?.decision !== 'pass' && decision?.decision !== 'fail') reject(RejectionType.InvalidDecision, 'decision must be "pass" or "fail"');
+    if (machine.state === 'Cancelled' || queued('cancel')) reject(RejectionType.RequestCancelled, 'the request is cancelled');
+    if (machine.hasSeen('qa-pass') || machine.hasSeen('qa-fail') || queued('qa-pass') || queued('qa-fail')) {
+      reject(RejectionType.QaAlreadyDecided, 'QA has already been decided for this request');
+    }
+    if (machine.state !== 'AwaitingQa') reject(RejectionType.NotAwaitingQa, `the request is not awaiting QA (it is ${machine.state})`);
+  };
+  const acceptQaDecision = (decision: QaDecision, applied?: Trigger<TransitionRecord>) => {
+    inbox.push({
+      event: decision.decision === 'pass' ? 'qa-pass' : 'qa-fail',
+      actor: decision.reviewer || 'operator',
+      details: { decision: decision.decision, ...(decision.comment ? { comment: decision.comment } : {}) },
+      ...(applied ? { applied } : {}),
+    });
+  };
+
   setHandler(requestStateQuery, () => ({ state: machine.state, transitions: machine.transitions }));
+  setHandler(
+    qaDecisionUpdate,
+    async (decision) => {
+      const applied = new Trigger<TransitionRecord>();
+      acceptQaDecision(decision, applied);
+      const record = await applied;
+      return { decision: decision.decision, state: record.to };
+    },
+    { validator: validateQaDecision, description: 'A reviewer passes or fails the products awaiting QA' },
+  );
+  setHandler(
+    qaDecisionSignal,
+    (decision) => {
+      try {
+        validateQaDecision(decision);
+        acceptQaDecision(decision);
+      } catch (err) {
+        log.warn('QA decision signal ignored', { reason: (err as Error).message });
+      }
+    },
+    { description: 'The same decision for operators: temporal workflow signal --name qaDecision' },
+  );
+  setHandler(
+    cancelRequestUpdate,
+    async (request) => {
+      const applied = new Trigger<TransitionRecord>();
+      inbox.push({ event: 'cancel', actor: request.actor, details: { reason: request.reason }, applied });
+      return { state: (await applied).to };
+    },
+    {
+      validator: (_request: CancelRequest) => {
+        if (machine.state === 'Cancelled' || queued('cancel')) reject(RejectionType.RequestCancelled, 'the request is already cancelled');
+        if (machine.isFinal) reject(RejectionType.RequestFinished, `the request has already ended (${machine.state})`);
+        if (!machine.transitionFor('cancel')) reject(RejectionType.NotCancellable, `a request cannot be cancelled while ${machine.state}`);
+      },
+      description: 'Cancel the request; a running execution step is cancelled too',
+    },
+  );
 
-  await registerRequest({
-    requestId: input.requestId,
-    capability: input.definition.name,
-    parameters: input.parameters,
-    submittedBy: input.submittedBy,
-    submittedAt: input.submittedAt,
-  });
+  // Actions ------------------------------------------------------------------------------------
+  /** Starts a step; its end comes back later as `workflow-complete` / `workflow-failed`. */
+  const startStep = (kind: 'execution' | 'ingestion', step: ExecutionStep) => {
+    const scope = new CancellationScope();
+    runningSteps.add(scope);
+    void scope
+      .run(() => executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, kind, step, parameters: input.parameters }]))
+      .then(
+        () => inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } }),
+        (err: unknown) => {
+          if (!isCancellation(err)) inbox.push({ event: 'workflow-failed', actor: ENGINE, details: { [kind]: step }, error: describe(err) });
+        },
+      )
+      .finally(() => runningSteps.delete(scope));
+  };
 
-  // Actions start work; work that finishes later comes back as an event in the inbox.
-  const runAction = async (action: Action): Promise<void> => {
+  const runAction = async (action: Action, cause: Inbound): Promise<void> => {
     switch (action) {
       case 'QueueWorkflow':
         // No capacity limits exist yet, so the slot is granted at once.
-        inbox.push({ event: 'resume' });
+        inbox.push({ event: 'resume', actor: ENGINE });
         return;
       case 'ExecuteWorkflow':
-        void executeStep({ requestId: input.requestId, step: input.definition.step, parameters: input.parameters }).then(
-          () => inbox.push({ event: 'workflow-complete' }),
-          (err: unknown) => inbox.push({ event: 'workflow-failed', error: describe(err) }),
-        );
+        return startStep('execution', definition.step);
+      case 'Ingest':
+        return startStep('ingestion', definition.qa!.ingestStep);
+      case 'AnnounceQa':
+        await announceQa({ requestId, capability: definition.name, announcedAt: new Date().toISOString() });
+        return;
+      case 'QaPass':
+      case 'QaFail':
+        await recordQaDecision({
+          requestId,
+          decision: action === 'QaPass' ? 'pass' : 'fail',
+          reviewer: cause.actor,
+          comment: typeof cause.details?.comment === 'string' ? cause.details.comment : null,
+          decidedAt: new Date().toISOString(),
+        });
         return;
       default:
-        throw ApplicationFailure.create({
-          type: 'UnsupportedAction',
-          message: `action ${action} is not supported by this worker`,
-          nonRetryable: true,
-        });
+        throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `action ${action} is not supported by this worker`, nonRetryable: true });
     }
   };
 
-  while (!machine.isFinal) {
-    await condition(() => inbox.length > 0);
-    const { event, error } = inbox.shift()!;
-    const transition = machine.transitionFor(event);
-    if (!transition) {
-      log.warn('event has no transition from the current state; ignored', { event, state: machine.state });
-      continue;
+  // Transitions --------------------------------------------------------------------------------
+  const flushRecords = async () => {
+    while (recordedCount < machine.transitions.length) {
+      const transition = machine.transitions[recordedCount]!;
+      await recordTransition.executeWithOptions({ ...bookkeepingOptions, summary: `record ${transition.from} → ${transition.to}` }, [{ requestId, transition }]);
+      recordedCount += 1;
     }
-    let to = transition.to;
-    let failure = error;
-    try {
-      for (const action of transition.actions) await runAction(action);
-    } catch (err) {
-      // An action that cannot run ends the request visibly instead of leaving it stuck.
-      to = 'Failed';
-      failure = describe(err);
-    }
-    if (failure !== undefined) lastError = failure;
-    const record = machine.apply(event, to, transition.actions, new Date(), failure);
+  };
+
+  const enter = async (transition: Transition, cause: Inbound, error: string | undefined): Promise<TransitionRecord> => {
+    const record = machine.apply(
+      { event: cause.event, to: transition.to, actions: transition.actions, actor: cause.actor, details: cause.details ?? {}, ...(error ? { error } : {}) },
+      new Date(),
+    );
+    if (error) lastError = error;
+    if (machine.state === 'Cancelled') for (const scope of runningSteps) scope.cancel();
     upsertSearchAttributes([{ key: capabilityStateKey, value: record.to }]);
-    await recordTransition({ requestId: input.requestId, transition: record });
+    setCurrentDetails(`**${machine.state}** since ${record.occurredAt}\n\nLast transition: [${record.from}] - <${record.event}> -> [${record.to}] by ${record.actor}`);
+    await flushRecords();
+    return record;
+  };
+
+  /** Runs one event; a failing action falls back to the definition's failure transition. */
+  const handle = async (inbound: Inbound): Promise<void> => {
+    const transition = machine.transitionFor(inbound.event);
+    if (!transition) {
+      log.warn('event has no transition from the current state; ignored', { event: inbound.event, state: machine.state });
+      return;
+    }
+    let record: TransitionRecord;
+    try {
+      for (const action of transition.actions) await runAction(action, inbound);
+      record = await enter(transition, inbound, inbound.error);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      record = await fail(inbound, describe(err));
+    }
+    inbound.applied?.resolve(record);
+  };
+
+  const fail = async (cause: Inbound, error: string): Promise<TransitionRecord> => {
+    const fallback = machine.failureFor();
+    if (fallback) {
+      try {
+        for (const action of fallback.actions) await runAction(action, cause);
+        return await enter(fallback, { ...cause, event: fallback.event }, error);
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        error = `${error}; then the failure transition failed too: ${describe(err)}`;
+      }
+    }
+    // No way out declared (or it failed as well): end visibly rather than wait forever.
+    return enter({ from: machine.state, event: cause.event, actions: [], to: 'Failed' }, cause, error);
+  };
+
+  // The loop -----------------------------------------------------------------------------------
+  await registerRequest({ requestId, capability: definition.name, parameters: input.parameters, submittedBy: input.submittedBy, submittedAt: input.submittedAt });
+  try {
+    while (!machine.isFinal) {
+      await condition(() => inbox.length > 0);
+      await handle(inbox.shift()!);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // Cancelled through Temporal itself (`temporal workflow cancel`): record it as a cancel.
+    await CancellationScope.nonCancellable(async () => {
+      const cause: Inbound = { event: 'cancel', actor: 'temporal', details: { reason: 'workflow cancelled through Temporal' } };
+      await enter(machine.transitionFor('cancel') ?? { from: machine.state, event: 'cancel', actions: [], to: 'Cancelled' }, cause, undefined);
+    });
   }
+  // Let Update callers waiting on a transition that will never come hear why.
+  for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
 
   return { state: machine.state, ...(lastError === undefined ? {} : { error: lastError }) };
+}
+
+function reject(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { CapabilityDefinition, CapabilityEvent, State, Transition } from './capability-model';
-import { isFinalState } from './capability-model';
+import { failureTransition, isFinalState } from './capability-model';
 
 export interface TransitionRecord {
   seq: number;
@@ -7,13 +7,17 @@ export interface TransitionRecord {
   event: CapabilityEvent;
   to: State;
   actions: readonly string[];
+  /** Who caused it: a principal id, or `capflow` for the engine itself. */
+  actor: string;
+  details: Record<string, unknown>;
   error?: string;
   occurredAt: string;
 }
 
 /**
  * The one place that decides what happens next: given the current state and an event, which
- * transition applies. Pure and deterministic, so it is unit-tested without Temporal.
+ * transition applies, and where a failed action leads. Pure and deterministic, so it is
+ * unit-tested without Temporal.
  */
 export class RequestMachine {
   private current: State;
@@ -39,19 +43,21 @@ export class RequestMachine {
     return this.definition.transitions.find((t) => t.from === this.current && t.event === event);
   }
 
+  /** Where to go when an action of a transition leaving the current state fails. */
+  failureFor(): Transition | undefined {
+    return failureTransition(this.definition, this.current);
+  }
+
+  hasSeen(event: CapabilityEvent): boolean {
+    return this.history.some((t) => t.event === event);
+  }
+
   /** Moves to `to` and returns the record to persist. */
-  apply(event: CapabilityEvent, to: State, actions: readonly string[], occurredAt: Date, error?: string): TransitionRecord {
-    const record: TransitionRecord = {
-      seq: this.history.length + 1,
-      from: this.current,
-      event,
-      to,
-      actions,
-      occurredAt: occurredAt.toISOString(),
-      ...(error === undefined ? {} : { error }),
-    };
+  apply(change: Omit<TransitionRecord, 'seq' | 'from' | 'occurredAt'>, occurredAt: Date): TransitionRecord {
+    const record: TransitionRecord = { seq: this.history.length + 1, from: this.current, ...change, occurredAt: occurredAt.toISOString() };
+    if (record.error === undefined) delete record.error;
     this.history.push(record);
-    this.current = to;
+    this.current = change.to;
     return record;
   }
 }

@@ -1,4 +1,4 @@
-import type { CapabilityDefinition, ExecutionStep } from './capability-model';
+import type { CapabilityDefinition, ExecutionStep, QaSettings, Transition } from './capability-model';
 
 /**
  * The *run* template of the source system:
@@ -8,18 +8,52 @@ import type { CapabilityDefinition, ExecutionStep } from './capability-model';
  * [Executing] - <workflow-complete> -> [Complete]
  * [Executing] - <workflow-failed> -> [Failed]
  * ```
+ * plus `<cancel>` from every state before the end.
  */
-export function run(name: string, step: ExecutionStep): CapabilityDefinition {
+export function run(options: { name: string; description: string; step: ExecutionStep }): CapabilityDefinition {
   return {
-    name,
+    name: options.name,
+    description: options.description,
     template: 'run',
-    step,
+    step: options.step,
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },
       { from: 'Queued', event: 'resume', actions: ['ExecuteWorkflow'], to: 'Executing' },
       { from: 'Executing', event: 'workflow-complete', actions: [], to: 'Complete' },
       { from: 'Executing', event: 'workflow-failed', actions: [], to: 'Failed' },
+      { from: 'Queued', event: 'cancel', actions: [], to: 'Cancelled' },
+      { from: 'Executing', event: 'cancel', actions: [], to: 'Cancelled' },
+    ],
+  };
+}
+
+/**
+ * QA as a decorator on any run template: the successful end of execution goes to `AwaitingQa`
+ * instead of `Complete`; a pass ingests, a fail ends the request.
+ * ```
+ * [Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]
+ * [AwaitingQa] - <qa-pass> {QaPass} {Ingest} -> [Ingesting]
+ * [AwaitingQa] - <qa-fail> {QaFail} -> [Failed]
+ * [Ingesting] - <workflow-complete> -> [Complete]
+ * [Ingesting] - <workflow-failed> -> [Failed]
+ * ```
+ */
+export function withQa(template: CapabilityDefinition, qa: QaSettings): CapabilityDefinition {
+  const decorated: Transition[] = template.transitions.map((t) =>
+    t.from === 'Executing' && t.event === 'workflow-complete' ? { ...t, actions: ['AnnounceQa'], to: 'AwaitingQa' } : t,
+  );
+  return {
+    ...template,
+    template: 'run-with-qa',
+    qa,
+    transitions: [
+      ...decorated,
+      { from: 'AwaitingQa', event: 'qa-pass', actions: ['QaPass', 'Ingest'], to: 'Ingesting' },
+      { from: 'AwaitingQa', event: 'qa-fail', actions: ['QaFail'], to: 'Failed' },
+      { from: 'AwaitingQa', event: 'cancel', actions: [], to: 'Cancelled' },
+      { from: 'Ingesting', event: 'workflow-complete', actions: [], to: 'Complete' },
+      { from: 'Ingesting', event: 'workflow-failed', actions: [], to: 'Failed' },
     ],
   };
 }

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { insertRequest } from '../../db/requests';
 import { isDatabaseUnavailable } from '../../db/pool';
 import type { Logger } from '../../observability/logger';
-import { findCapability } from '../../workflows/capabilities';
+import type { CapabilityCatalog } from '../../capabilities/capability-catalog';
 import type { CapabilityRequestInput } from '../../workflows/capability-request';
 import { requestWorkflowId } from '../../workflows/ids';
 import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workflows/search-attributes';
@@ -15,6 +15,7 @@ import { notFound, serviceUnavailable, validationProblem } from '../problem';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface SubmitDeps {
+  catalog: CapabilityCatalog;
   db: Pool;
   temporal: Client;
   taskQueue: string;
@@ -34,7 +35,7 @@ export interface SubmitCommand {
  * never starts a second request.
  */
 export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
-  const definition = findCapability(command.capability);
+  const definition = deps.catalog.find(command.capability)?.definition;
   const parameterSchema = capabilityParameterSchemas[command.capability];
   if (!definition || !parameterSchema) throw notFound(`capability "${command.capability}" does not exist`, 'capability');
   const parsed = parameterSchema.safeParse(command.parameters);
@@ -64,6 +65,9 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
         args: [input],
         // A finished request is never re-run under the same id.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        // What the Web UI list shows for the request; ids and names only, never parameters.
+        staticSummary: `${definition.name} request ${requestId}`,
+        staticDetails: `Capability **${definition.name}** (${definition.template}), submitted by ${command.principal.id} at ${submittedAt.toISOString()}.`,
         typedSearchAttributes: [
           { key: capabilityNameKey, value: definition.name },
           { key: capabilityStateKey, value: definition.initial },

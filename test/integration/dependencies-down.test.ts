@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { principalIdOf } from '../../api/auth';
 import { uuidFrom } from '../../api/use-cases/submit-request';
 import { createPool } from '../../db/pool';
@@ -21,7 +22,7 @@ describe('when Temporal is down', () => {
   let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
     connection = Connection.lazy({ address: await deadAddress() });
-    app = createApp({ db, temporal: new Client({ connection }), taskQueue: 'unused', apiKeys, logger });
+    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'unused', apiKeys, logger });
   });
   afterAll(async () => {
     await connection.close();
@@ -60,7 +61,7 @@ describe('when PostgreSQL is down', () => {
     db = createPool(`postgres://capflow:capflow@${await deadAddress()}/capflow`);
     connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
     temporal = new Client({ connection });
-    app = createApp({ db, temporal, taskQueue: `down-${randomUUID()}`, apiKeys, logger });
+    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue: `down-${randomUUID()}`, apiKeys, logger });
   });
   afterAll(async () => {
     await connection.close();

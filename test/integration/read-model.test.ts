@@ -15,6 +15,8 @@ const transition = (seq: number, from: string, to: string) => ({
   event: 'resume',
   to,
   actions: ['ExecuteWorkflow'],
+  actor: 'capflow',
+  details: {},
   occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
 });
 

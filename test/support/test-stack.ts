@@ -4,6 +4,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../../api/app';
+import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { principalIdOf } from '../../api/auth';
 import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
@@ -47,7 +48,7 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
   // Keys of its own, so a test can tell its rows from those of test files running beside it.
   const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
   const stackKeys = Object.entries(keys).map(([role, key]) => ({ role: role as Role, key }));
-  const app = createApp({ db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', 'silent') });
+  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', 'silent') });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../api/app';
+import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { createPool } from '../../db/pool';
 import { createLogger } from '../../observability/logger';
 import { apiKeys } from '../support/test-stack';
@@ -9,7 +10,7 @@ describe('OpenAPI document', () => {
   // The document needs no live dependencies; lazy clients never connect here.
   const db = createPool('postgres://nobody:none@127.0.0.1:1/none');
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = createApp({ db, temporal: new Client({ connection }), taskQueue: 'q', apiKeys, logger: createLogger('api', 'silent') });
+  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'q', apiKeys, logger: createLogger('api', 'silent') });
   afterAll(async () => {
     await connection.close();
     await db.end();
@@ -32,7 +33,19 @@ describe('OpenAPI document', () => {
     expect(Object.keys(submit.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '403', '404', '422', '503']));
     expect(submit.responses['422'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     expect(doc.paths['/v1/requests/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
-    expect(doc.paths['/v1/requests'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(['capability', 'cursor', 'limit', 'state']);
+    expect(doc.paths['/v1/requests'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'capability',
+      'cursor',
+      'limit',
+      'state',
+      'submittedAfter',
+      'submittedBefore',
+      'submittedBy',
+    ]);
+    const qa = doc.paths['/v1/requests/{id}/qa'].post;
+    expect(qa.requestBody.content['application/json'].schema.properties.decision.enum).toEqual(['pass', 'fail']);
+    expect(Object.keys(qa.responses)).toEqual(expect.arrayContaining(['200', '404', '409']));
+    expect(doc.paths['/v1/capabilities/{name}'].get.responses['200'].content['application/json'].schema.properties).toHaveProperty('mermaid');
     expect(doc.paths['/v1/requests/{id}'].get.responses['200'].content['application/json'].schema.properties.state.enum).toContain('AwaitingQa');
   });
 

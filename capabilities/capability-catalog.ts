@@ -1,0 +1,50 @@
+import { builtInCapabilities } from '../workflows/capabilities';
+import type { CapabilityDefinition } from '../workflows/capability-model';
+import { renderLegend, renderMermaid } from './render-definition';
+import { assertValidDefinitions, DefinitionError } from './validate-definition';
+
+export interface CapabilityDescription {
+  name: string;
+  description: string;
+  template: string;
+  definition: CapabilityDefinition;
+  legend: string;
+  mermaid: string;
+}
+
+/**
+ * The checked catalogue the worker and the API load at start-up: a broken definition stops the
+ * process with a message naming the capability and the transition.
+ */
+export function loadCapabilityCatalog(definitions: Record<string, CapabilityDefinition> = { ...builtInCapabilities }) {
+  assertValidDefinitions(definitions);
+  const described = Object.values(definitions).map(
+    (definition): CapabilityDescription => ({
+      name: definition.name,
+      description: definition.description,
+      template: definition.template,
+      definition,
+      legend: renderLegend(definition),
+      mermaid: renderMermaid(definition),
+    }),
+  );
+  return {
+    list: () => described,
+    find: (name: string) => described.find((c) => c.name === name),
+  };
+}
+
+export type CapabilityCatalog = ReturnType<typeof loadCapabilityCatalog>;
+
+/** For process entry points: a broken definition is a start-up error that names what is wrong. */
+export function loadCapabilityCatalogOrExit(): CapabilityCatalog {
+  try {
+    return loadCapabilityCatalog();
+  } catch (err) {
+    if (err instanceof DefinitionError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}

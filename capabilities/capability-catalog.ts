@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { builtInCapabilities } from '../workflows/capabilities';
+import { capabilityParameterSchemas } from './capability-parameters';
 import type { CapabilityDefinition } from '../workflows/capability-model';
 import { renderLegend, renderMermaid } from './render-definition';
 import { assertValidDefinitions, DefinitionError } from './validate-definition';
@@ -16,8 +18,13 @@ export interface CapabilityDescription {
  * The checked catalogue the worker and the API load at start-up: a broken definition stops the
  * process with a message naming the capability and the transition.
  */
-export function loadCapabilityCatalog(definitions: Record<string, CapabilityDefinition> = { ...builtInCapabilities }) {
+export function loadCapabilityCatalog(
+  definitions: Record<string, CapabilityDefinition> = { ...builtInCapabilities },
+  parameterSchemas: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = capabilityParameterSchemas,
+) {
   assertValidDefinitions(definitions);
+  const missing = Object.keys(definitions).filter((name) => !parameterSchemas[name]);
+  if (missing.length) throw new DefinitionError(missing.map((name) => `capability "${name}": no parameter schema in capabilities/capability-parameters.ts`));
   const described = Object.values(definitions).map(
     (definition): CapabilityDescription => ({
       name: definition.name,
@@ -31,6 +38,7 @@ export function loadCapabilityCatalog(definitions: Record<string, CapabilityDefi
   return {
     list: () => described,
     find: (name: string) => described.find((c) => c.name === name),
+    parametersOf: (name: string) => parameterSchemas[name],
   };
 }
 

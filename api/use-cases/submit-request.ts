@@ -10,7 +10,6 @@ import type { CapabilityRequestInput } from '../../workflows/capability-request'
 import { requestWorkflowId } from '../../workflows/ids';
 import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workflows/search-attributes';
 import type { Principal } from '../auth';
-import { capabilityParameterSchemas } from '../capability-parameters';
 import { notFound, serviceUnavailable, validationProblem } from '../problem';
 import { isTemporalUnavailable } from '../temporal-errors';
 
@@ -36,7 +35,7 @@ export interface SubmitCommand {
  */
 export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   const definition = deps.catalog.find(command.capability)?.definition;
-  const parameterSchema = capabilityParameterSchemas[command.capability];
+  const parameterSchema = deps.catalog.parametersOf(command.capability);
   if (!definition || !parameterSchema) throw notFound(`capability "${command.capability}" does not exist`, 'capability');
   const parsed = parameterSchema.safeParse(command.parameters);
   if (!parsed.success) throw validationProblem(parsed.error.issues, 'parameters');

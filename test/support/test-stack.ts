@@ -27,6 +27,8 @@ export interface TestStack {
   bearer(role: Role): { Authorization: string };
   /** What the read model records as the submitter for this stack's key of `role`. */
   principalId(role: Role): string;
+  /** A second submitter key: someone who does not own the first submitter's requests. */
+  otherSubmitter: { Authorization: string };
   db: Pool;
   temporal: Client;
   taskQueue: string;
@@ -47,7 +49,8 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
   const taskQueue = `test-${randomUUID()}`;
   // Keys of its own, so a test can tell its rows from those of test files running beside it.
   const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
-  const stackKeys = Object.entries(keys).map(([role, key]) => ({ role: role as Role, key }));
+  const otherSubmitterKey = `submitter-other-${randomUUID()}`;
+  const stackKeys = [...Object.entries(keys).map(([role, key]) => ({ role: role as Role, key })), { role: 'submitter' as const, key: otherSubmitterKey }];
   const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', 'silent') });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
@@ -78,6 +81,7 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
     app,
     bearer: (role) => ({ Authorization: `Bearer ${keys[role]}` }),
     principalId: (role) => principalIdOf(role, keys[role]),
+    otherSubmitter: { Authorization: `Bearer ${otherSubmitterKey}` },
     db,
     temporal,
     taskQueue,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { renderLegend, renderMermaid } from '../../capabilities/render-definition';
 import { definitionProblems, DefinitionError } from '../../capabilities/validate-definition';
@@ -108,8 +109,10 @@ describe('definition validation names the capability and the transition', () => 
 
   it('stops loading with one error that lists every problem', () => {
     const broken = edit(base.transitions.filter((t) => t.from !== 'Executing'));
-    expect(() => loadCapabilityCatalog({ demo: broken, other: { ...base, name: 'other' } })).toThrow(DefinitionError);
-    expect(() => loadCapabilityCatalog({ demo: broken })).toThrow(/state \[Executing\] has no way out/);
-    expect(() => loadCapabilityCatalog({ renamed: base })).toThrow(/registered under "renamed" but named "demo"/);
+    const schemas = { demo: z.strictObject({}), other: z.strictObject({}), renamed: z.strictObject({}) };
+    expect(() => loadCapabilityCatalog({ demo: broken, other: { ...base, name: 'other' } }, schemas)).toThrow(DefinitionError);
+    expect(() => loadCapabilityCatalog({ demo: broken }, schemas)).toThrow(/state \[Executing\] has no way out/);
+    expect(() => loadCapabilityCatalog({ renamed: base }, schemas)).toThrow(/registered under "renamed" but named "demo"/);
+    expect(() => loadCapabilityCatalog({ demo: base }, {})).toThrow(/capability "demo": no parameter schema/);
   });
 });

@@ -6,4 +6,5 @@ import { z } from 'zod';
  */
 export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
   null: z.strictObject({}),
+  null_qa: z.strictObject({}),
 };

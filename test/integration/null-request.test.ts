@@ -60,6 +60,11 @@ describe('the null capability end to end', () => {
       'Executing -workflow-complete-> Complete',
     ]);
     expect(done.transitions[1]!.actions).toEqual(['ExecuteWorkflow']);
+
+    // What the Web UI shows for it: ids and names only.
+    const description = await stack.temporal.workflow.getHandle(body.workflowId).describe();
+    expect(await description.staticSummary()).toBe(`null request ${body.id}`);
+    expect(await description.staticDetails()).toMatch(/Capability \*\*null\*\* \(run\)/);
     await recordHistoryIfAsked(body.workflowId, 'null-complete');
   });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { renderLegend, renderMermaid } from '../../capabilities/render-definition';
@@ -114,5 +116,14 @@ describe('definition validation names the capability and the transition', () => 
     expect(() => loadCapabilityCatalog({ demo: broken }, schemas)).toThrow(/state \[Executing\] has no way out/);
     expect(() => loadCapabilityCatalog({ renamed: base }, schemas)).toThrow(/registered under "renamed" but named "demo"/);
     expect(() => loadCapabilityCatalog({ demo: base }, {})).toThrow(/capability "demo": no parameter schema/);
+  });
+});
+
+describe('documentation', () => {
+  it("the README's null_qa legend is the rendering itself", () => {
+    const readme = readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Capabilities'));
+    const block = section.slice(section.indexOf('```\n') + 4, section.indexOf('\n```', section.indexOf('```\n') + 4));
+    expect(block).toBe(renderLegend(builtInCapabilities.null_qa!));
   });
 });

@@ -21,6 +21,8 @@ export interface AppDeps {
   taskQueue: string;
   apiKeys: readonly ApiKey[];
   logger: Logger;
+  /** How long QA decisions and cancels wait for a worker to apply them (default 15 s). */
+  updateTimeoutMs?: number;
 }
 
 /** The HTTP app, without `listen`: tests drive it with supertest, `main.ts` serves it. */

@@ -35,6 +35,7 @@ export interface RouteDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  updateTimeoutMs?: number;
 }
 
 const readers = ['submitter', 'reviewer', 'operator'] as const;

@@ -203,6 +203,9 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     const transition = machine.transitionFor(inbound.event);
     if (!transition) {
       log.warn('event has no transition from the current state; ignored', { event: inbound.event, state: machine.state });
+      inbound.applied?.reject(
+        ApplicationFailure.create({ type: RejectionType.NoLongerApplies, message: `<${inbound.event}> no longer applies: the request is ${machine.state}` }),
+      );
       return;
     }
     let record: TransitionRecord;

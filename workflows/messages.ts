@@ -45,4 +45,6 @@ export const RejectionType = {
   RequestFinished: 'RequestFinished',
   NotCancellable: 'NotCancellable',
   InvalidDecision: 'InvalidDecision',
+  /** Accepted, but the request had moved on by the time it came up (e.g. two decisions at once). */
+  NoLongerApplies: 'NoLongerApplies',
 } as const;

@@ -180,3 +180,24 @@ describe('listing filters', () => {
     expect((await request(stack.app).get('/v1/requests?submittedAfter=yesterday').set(stack.bearer('operator'))).status).toBe(422);
   });
 });
+
+describe('when no worker is running', () => {
+  it('a QA decision answers 503 with Retry-After instead of hanging, and goes through once a worker is back', async () => {
+    const { id } = await submit('null_qa');
+    await waitFor(id, 'AwaitingQa');
+    await stack.stopWorker();
+    try {
+      const res = await decide(id, { decision: 'pass' });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.body.detail).toMatch(/may still be applied/);
+    } finally {
+      await stack.startWorker();
+    }
+    // Temporal may deliver the first attempt after all; either way the request ends passed.
+    const retry = await decide(id, { decision: 'pass' });
+    expect([200, 409]).toContain(retry.status);
+    const done = await waitFor(id, 'Complete');
+    expect(done.transitions.filter((t) => t.event === 'qa-pass')).toHaveLength(1);
+  });
+});

@@ -51,7 +51,7 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
   const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
   const otherSubmitterKey = `submitter-other-${randomUUID()}`;
   const stackKeys = [...Object.entries(keys).map(([role, key]) => ({ role: role as Role, key })), { role: 'submitter' as const, key: otherSubmitterKey }];
-  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', 'silent') });
+  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {

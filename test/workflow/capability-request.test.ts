@@ -249,6 +249,22 @@ describe('run with QA template', () => {
     ]);
   });
 
+  it('two decisions at once: exactly one applies, the other is refused', async () => {
+    const fake = fakeActivities();
+    await withWorkflow(withQa, fake, async (h) => {
+      await reach(h, 'AwaitingQa');
+      const outcomes = await Promise.allSettled([
+        h.executeUpdate(qaDecisionUpdate, { args: [{ decision: 'pass', reviewer: 'reviewer:a' }] }),
+        h.executeUpdate(qaDecisionUpdate, { args: [{ decision: 'fail', reviewer: 'reviewer:b' }] }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(['QaAlreadyDecided', 'NoLongerApplies']).toContain(((refused.reason as WorkflowUpdateFailedError).cause as ApplicationFailure).type);
+      await h.result();
+    });
+    expect(fake.decisions).toHaveLength(1);
+  });
+
   it('AwaitingQa → Failed on a fail sent as a Signal (the operator path)', async () => {
     const fake = fakeActivities();
     const result = await withWorkflow(withQa, fake, async (h) => {

@@ -1,9 +1,18 @@
+import { Context } from '@temporalio/activity';
 import type { ExecutionStep } from '../workflows/capability-model';
 
 type StepHandler = (parameters: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /** What `ExecuteWorkflow` does for each execution step. */
 export const executionStepHandlers: Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> = {
-  // The `null` capability exists to exercise the machinery (tests, benchmarks): it does nothing.
-  null: async () => ({}),
+  // The `null` capability exercises the machinery (tests, benchmarks): it does nothing, for
+  // `durationMs` if asked, heartbeating so that a cancel stops it.
+  null: async (parameters) => {
+    const until = Date.now() + (typeof parameters.durationMs === 'number' ? parameters.durationMs : 0);
+    while (Date.now() < until) {
+      Context.current().heartbeat();
+      await Context.current().sleep(Math.min(1_000, until - Date.now()));
+    }
+    return {};
+  },
 };

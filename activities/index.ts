@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
+import { enqueue, release, slotState } from '../db/capability-queue';
 import { announceQaReview, decideQaReview } from '../db/qa-reviews';
 import { insertRequest, recordTransition } from '../db/requests';
 import { requestWorkflowId } from '../workflows/ids';
@@ -8,6 +10,17 @@ import { executionStepHandlers } from './execution-steps';
 
 export interface ActivityDeps {
   db: Pool;
+  slots: SlotDispatcher;
+}
+
+export interface SlotRequest {
+  holder: string;
+  requestId: string;
+  workflowId: string;
+  capability: string;
+  defaultMaxConcurrent: number;
+  /** Queue order: when the request was submitted. */
+  queuedSince: string;
 }
 
 export interface RegisterRequestInput {
@@ -52,6 +65,25 @@ export const createActivities = (deps: ActivityDeps) => ({
   /** Keyed by (request, transition sequence): a retry after a crash writes nothing twice. */
   async recordTransition(input: { requestId: string; transition: TransitionRecord }): Promise<void> {
     await recordTransition(deps.db, input.requestId, input.transition);
+  },
+
+  /** QueueWorkflow: joins the capability's queue; true when a slot was granted at once. */
+  async enqueueForSlot(input: SlotRequest): Promise<boolean> {
+    await enqueue(deps.db, { ...input, queuedSince: new Date(input.queuedSince) });
+    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent);
+    return (await slotState(deps.db, input.holder)) === 'granted';
+  },
+
+  /** A waiting request's periodic re-check, in case a grant signal was lost. */
+  async checkSlot(input: SlotRequest): Promise<boolean> {
+    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent);
+    return (await slotState(deps.db, input.holder)) === 'granted';
+  },
+
+  /** Leaves the queue or gives the slot back, and lets the next waiter in. */
+  async releaseSlot(input: SlotRequest): Promise<void> {
+    await release(deps.db, input.holder);
+    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent);
   },
 
   /** AnnounceQa: puts the request on the reviewers' list (`GET /v1/qa`). */

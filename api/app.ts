@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import type { CapabilityCatalog } from '../capabilities/capability-catalog';
+import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
 import { appVersion } from '../config/app-version';
 import type { ApiKey } from '../config/env';
 import type { Logger } from '../observability/logger';
@@ -51,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(express.json({ limit: '1mb', strict: false }));
 
-  const routes = buildRoutes(deps);
+  const routes = buildRoutes({ ...deps, slots: createSlotDispatcher({ db: deps.db, temporal: deps.temporal }) });
   const openApi = buildOpenApiDocument(routes, appVersion());
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { CapabilityCatalog } from '../capabilities/capability-catalog';
+import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
 import type { Logger } from '../observability/logger';
-import { notFound } from './problem';
 import { checkReadiness } from './readiness';
 import { defineRoute, type RouteSpec } from './routing';
 import {
@@ -12,6 +12,7 @@ import {
   cancelResult,
   capabilityList,
   capabilityNameParams,
+  capabilitySettingsBody,
   capabilityView,
   healthStatus,
   qaDecisionBody,
@@ -25,12 +26,14 @@ import {
   submittedRequest,
 } from './schemas';
 import { listAwaitingQaPage } from './use-cases/awaiting-qa';
+import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
 import { getRequest, listRequestPage } from './use-cases/read-requests';
 import { cancelRequest, decideQa } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
 export interface RouteDeps {
   catalog: CapabilityCatalog;
+  slots: SlotDispatcher;
   db: Pool;
   temporal: Client;
   taskQueue: string;
@@ -177,7 +180,7 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       tags: ['capabilities'],
       roles: [...readers, 'integration'],
       responses: { 200: { description: 'The capabilities', schema: capabilityList }, ...problems },
-      handle: async () => ({ status: 200, body: { items: deps.catalog.list() } }),
+      handle: async () => ({ status: 200, body: { items: await Promise.all(deps.catalog.list().map((c) => describeCapability(deps, c))) } }),
     }),
     defineRoute({
       method: 'get',
@@ -188,11 +191,19 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       roles: [...readers, 'integration'],
       params: capabilityNameParams,
       responses: { 200: { description: 'The capability', schema: capabilityView }, ...problems, 404: { description: 'No such capability' } },
-      handle: async ({ params }) => {
-        const capability = deps.catalog.find(params.name);
-        if (!capability) throw notFound(`capability "${params.name}" does not exist`, 'name');
-        return { status: 200, body: capability };
-      },
+      handle: async ({ params }) => ({ status: 200, body: await findDescribed(deps, params.name) }),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/v1/capabilities/:name',
+      operationId: 'changeCapabilitySettings',
+      summary: 'Change a capability’s queue: maxConcurrent, enabled, paused',
+      tags: ['capabilities'],
+      roles: ['operator'],
+      params: capabilityNameParams,
+      body: capabilitySettingsBody,
+      responses: { 200: { description: 'The capability with its new settings', schema: capabilityView }, ...problems, 404: { description: 'No such capability' } },
+      handle: async ({ params, body, principal }) => ({ status: 200, body: await changeSettings(deps, params.name, principal!, body) }),
     }),
   ];
 }

@@ -121,6 +121,7 @@ const definitionView = z.object({
   initial: z.enum(states),
   transitions: z.array(z.object({ from: z.enum(states), event: z.enum(events), actions: z.array(z.string()), to: z.enum(states) })),
   qa: z.object({ ingestStep: z.string() }).optional(),
+  queue: z.object({ maxConcurrent: z.int() }),
 });
 
 export const capabilityView = z.object({
@@ -130,7 +131,23 @@ export const capabilityView = z.object({
   definition: definitionView,
   legend: z.string().describe("The source system's text legend, one transition per line"),
   mermaid: z.string().describe('A Mermaid stateDiagram-v2'),
+  settings: z.object({
+    maxConcurrent: z.int().describe('Executions allowed at once'),
+    enabled: z.boolean().describe('When false, new requests are refused with 409'),
+    paused: z.boolean().describe('When true, new work stays Queued while running work finishes'),
+    updatedAt: z.iso.datetime(),
+    updatedBy: z.string().nullable(),
+  }),
+  queue: z.object({ running: z.int(), waiting: z.int() }),
 });
+
+export const capabilitySettingsBody = z
+  .strictObject({
+    maxConcurrent: z.int().min(1).max(10_000).optional(),
+    enabled: z.boolean().optional(),
+    paused: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'give at least one of maxConcurrent, enabled, paused' });
 
 export const capabilityList = z.object({ items: z.array(capabilityView) });
 

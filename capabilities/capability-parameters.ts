@@ -5,6 +5,6 @@ import { z } from 'zod';
  * client should hear about, not something silently dropped.
  */
 export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Record<string, unknown>>>> = {
-  null: z.strictObject({}),
+  null: z.strictObject({ durationMs: z.int().min(0).max(3_600_000).optional().describe('Pretend to work this long (benchmarks, queue tests)') }),
   null_qa: z.strictObject({}),
 };

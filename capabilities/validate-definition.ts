@@ -17,6 +17,7 @@ const definitionSchema = z.strictObject({
   initial: z.literal('Start'),
   transitions: z.array(transitionSchema).min(1),
   qa: z.strictObject({ ingestStep: z.enum(executionSteps) }).optional(),
+  queue: z.strictObject({ maxConcurrent: z.int().min(1).max(10_000) }),
 });
 
 export class DefinitionError extends Error {

@@ -1,9 +1,13 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
 
 export interface CapflowWorkerOptions {
   connection: NativeConnection;
+  /** For activities that signal other workflows (slot grants). */
+  temporal: Client;
   namespace: string;
   taskQueue: string;
   db: Pool;
@@ -17,7 +21,7 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities({ db: options.db }),
+    activities: createActivities({ db: options.db, slots: createSlotDispatcher({ db: options.db, temporal: options.temporal }) }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
   });

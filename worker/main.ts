@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadCapabilityCatalogOrExit } from '../capabilities/capability-catalog';
 import { loadEnvOrExit, workerEnvSchema } from '../config/env';
@@ -29,8 +30,10 @@ async function main(): Promise<void> {
 
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureSearchAttributes(connection.operatorService, config.TEMPORAL_NAMESPACE, logger);
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createCapflowWorker({
     connection,
+    temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     await connection.close();
+    await clientConnection.close();
     await db.end();
     logger.info('worker stopped');
   }

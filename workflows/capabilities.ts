@@ -3,8 +3,8 @@ import { run, withQa } from './templates';
 
 /** The capabilities this build of capflow offers, by name. */
 export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>> = {
-  null: run({ name: 'null', description: 'Runs nothing: exercises the machinery (tests, benchmarks)', step: 'null' }),
-  null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null' }), {
+  null: run({ name: 'null', description: 'Runs nothing (or waits `durationMs`): exercises the machinery (tests, benchmarks)', step: 'null', maxConcurrent: 100 }),
+  null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null', maxConcurrent: 100 }), {
     ingestStep: 'null',
   }),
 };

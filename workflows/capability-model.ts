@@ -52,6 +52,11 @@ export interface QaSettings {
   readonly ingestStep: ExecutionStep;
 }
 
+export interface QueueDefaults {
+  /** Executions of this capability allowed at once, until an operator changes it. */
+  readonly maxConcurrent: number;
+}
+
 export interface CapabilityDefinition {
   readonly name: string;
   readonly description: string;
@@ -61,6 +66,7 @@ export interface CapabilityDefinition {
   readonly initial: 'Start';
   readonly transitions: readonly Transition[];
   readonly qa?: QaSettings;
+  readonly queue: QueueDefaults;
 }
 
 /** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */

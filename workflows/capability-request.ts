@@ -4,16 +4,27 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   Trigger,
   upsertSearchAttributes,
+  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { Action, CapabilityDefinition, CapabilityEvent, ExecutionStep, State, Transition } from './capability-model';
-import { cancelRequestUpdate, qaDecisionSignal, qaDecisionUpdate, RejectionType, requestStateQuery, type CancelRequest, type QaDecision } from './messages';
+import {
+  cancelRequestUpdate,
+  qaDecisionSignal,
+  qaDecisionUpdate,
+  RejectionType,
+  requestStateQuery,
+  slotGrantedSignal,
+  type CancelRequest,
+  type QaDecision,
+} from './messages';
 import { RequestMachine, type TransitionRecord } from './request-machine';
 import { capabilityStateKey } from './search-attributes';
 
@@ -24,7 +35,11 @@ const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
-const { registerRequest, recordTransition, announceQa, recordQaDecision } = proxyActivities<Activities>(bookkeepingOptions);
+const { registerRequest, recordTransition, announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot } =
+  proxyActivities<Activities>(bookkeepingOptions);
+
+/** How often a queued request re-checks its place, in case a grant signal was lost. */
+const SLOT_RECHECK = '30 seconds';
 
 // Execution steps heartbeat, so a cancelled request stops its step within a heartbeat.
 const stepOptions: ActivityOptions = {
@@ -71,6 +86,23 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   const runningSteps = new Set<CancellationScope>();
   let recordedCount = 0;
   let lastError: string | undefined;
+  // The request's place in its capability's queue; it holds a slot while Executing.
+  const slot = {
+    holder: workflowInfo().workflowId,
+    requestId,
+    workflowId: workflowInfo().workflowId,
+    capability: definition.name,
+    queuedSince: input.submittedAt,
+    // Snapshots taken before queues existed carry no queue defaults.
+    defaultMaxConcurrent: (definition.queue as CapabilityDefinition['queue'] | undefined)?.maxConcurrent ?? 10,
+  };
+  let waitingForSlot = false;
+  let slotJoined = false;
+  const slotGranted = () => {
+    if (!waitingForSlot) return; // the signal and the activity's answer may both say so
+    waitingForSlot = false;
+    inbox.push({ event: 'resume', actor: ENGINE });
+  };
 
   // Messages -----------------------------------------------------------------------------------
   const queued = (event: CapabilityEvent) => inbox.some((m) => m.event === event);
@@ -93,6 +125,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   };
 
   setHandler(requestStateQuery, () => ({ state: machine.state, transitions: machine.transitions }));
+  setHandler(slotGrantedSignal, slotGranted);
   setHandler(
     qaDecisionUpdate,
     async (decision) => {
@@ -151,8 +184,14 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   const runAction = async (action: Action, cause: Inbound): Promise<void> => {
     switch (action) {
       case 'QueueWorkflow':
-        // No capacity limits exist yet, so the slot is granted at once.
-        inbox.push({ event: 'resume', actor: ENGINE });
+        // Requests started before capability queues existed were granted a slot at once.
+        if (!patched('capability-queues')) {
+          inbox.push({ event: 'resume', actor: ENGINE });
+          return;
+        }
+        waitingForSlot = true;
+        slotJoined = true;
+        if (await enqueueForSlot(slot)) slotGranted();
         return;
       case 'ExecuteWorkflow':
         return startStep('execution', definition.step);
@@ -192,6 +231,12 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     );
     if (error) lastError = error;
     if (machine.state === 'Cancelled') for (const scope of runningSteps) scope.cancel();
+    // Every way out of the queue or of execution gives the slot back.
+    if (slotJoined && (record.from === 'Queued' || record.from === 'Executing') && record.to !== 'Executing') {
+      waitingForSlot = false;
+      slotJoined = false;
+      await releaseSlot(slot);
+    }
     upsertSearchAttributes([{ key: capabilityStateKey, value: record.to }]);
     setCurrentDetails(`**${machine.state}** since ${record.occurredAt}\n\nLast transition: [${record.from}] - <${record.event}> -> [${record.to}] by ${record.actor}`);
     await flushRecords();
@@ -238,7 +283,14 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   await registerRequest({ requestId, capability: definition.name, parameters: input.parameters, submittedBy: input.submittedBy, submittedAt: input.submittedAt });
   try {
     while (!machine.isFinal) {
-      await condition(() => inbox.length > 0);
+      if (waitingForSlot) {
+        if (!(await condition(() => inbox.length > 0, SLOT_RECHECK))) {
+          if (await checkSlot(slot)) slotGranted();
+          continue;
+        }
+      } else {
+        await condition(() => inbox.length > 0);
+      }
       await handle(inbox.shift()!);
     }
   } catch (err) {

@@ -30,6 +30,9 @@ export interface QaDecisionResult {
 export const qaDecisionUpdate = defineUpdate<QaDecisionResult, [QaDecision]>('qaDecision');
 export const qaDecisionSignal = defineSignal<[QaDecision]>('qaDecision');
 
+/** A capability slot was granted to this request (see capabilities/slot-dispatcher.ts). */
+export const slotGrantedSignal = defineSignal('slotGranted');
+
 export interface CancelRequest {
   actor: string;
   reason: string;

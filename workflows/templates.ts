@@ -10,12 +10,13 @@ import type { CapabilityDefinition, ExecutionStep, QaSettings, Transition } from
  * ```
  * plus `<cancel>` from every state before the end.
  */
-export function run(options: { name: string; description: string; step: ExecutionStep }): CapabilityDefinition {
+export function run(options: { name: string; description: string; step: ExecutionStep; maxConcurrent?: number }): CapabilityDefinition {
   return {
     name: options.name,
     description: options.description,
     template: 'run',
     step: options.step,
+    queue: { maxConcurrent: options.maxConcurrent ?? 10 },
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },

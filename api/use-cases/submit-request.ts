@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { enqueue, ensureSettings } from '../../db/capability-queue';
 import { insertRequest } from '../../db/requests';
 import { isDatabaseUnavailable } from '../../db/pool';
 import type { Logger } from '../../observability/logger';
@@ -10,7 +11,7 @@ import type { CapabilityRequestInput } from '../../workflows/capability-request'
 import { requestWorkflowId } from '../../workflows/ids';
 import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workflows/search-attributes';
 import type { Principal } from '../auth';
-import { notFound, serviceUnavailable, validationProblem } from '../problem';
+import { HttpProblem, notFound, problemTypes, serviceUnavailable, validationProblem } from '../problem';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface SubmitDeps {
@@ -41,9 +42,15 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   if (!parsed.success) throw validationProblem(parsed.error.issues, 'parameters');
 
   // Without the read model there is nothing to show the client: refuse before starting anything.
-  await deps.db.query('SELECT 1').catch((err: unknown) => {
+  const settings = await ensureSettings(deps.db, definition.name, definition.queue.maxConcurrent).catch((err: unknown) => {
     throw isDatabaseUnavailable(err) ? serviceUnavailable('database') : err;
   });
+  if (!settings.enabled) {
+    throw new HttpProblem(409, 'Capability disabled', `capability "${definition.name}" is disabled by an operator; nothing was started`, {
+      type: problemTypes.conflict,
+      errors: [{ field: 'capability', message: 'disabled' }],
+    });
+  }
 
   const requestId = command.idempotencyKey ? uuidFrom(`${command.principal.id}\n${command.idempotencyKey}`) : randomUUID();
   const workflowId = requestWorkflowId(requestId);
@@ -89,6 +96,11 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     submittedBy: command.principal.id,
     submittedAt,
   }).catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));
+  // Take the request's place in its capability's queue now, so slots go in submission order;
+  // the workflow's QueueWorkflow finds the place kept (or takes it, if this write failed).
+  await enqueue(deps.db, { holder: workflowId, capability: definition.name, requestId, workflowId, queuedSince: submittedAt }).catch((err: unknown) =>
+    deps.logger.warn({ err, requestId }, 'queue entry deferred to the workflow'),
+  );
 
   return { id: requestId, workflowId, capability: definition.name, links: { self: `/v1/requests/${requestId}` } };
 }

@@ -5,6 +5,9 @@ import type { Express } from 'express';
 import type { Pool } from 'pg';
 import { createApp } from '../../api/app';
 import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
+import { capabilityParameterSchemas } from '../../capabilities/capability-parameters';
+import { builtInCapabilities } from '../../workflows/capabilities';
+import type { CapabilityDefinition } from '../../workflows/capability-model';
 import { principalIdOf } from '../../api/auth';
 import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
@@ -41,7 +44,7 @@ export interface TestStack {
  * The API and a worker against the run's real Temporal and PostgreSQL. Each test file gets its own
  * task queue, so files running in parallel never pick up each other's workflows.
  */
-export async function createTestStack(options: { startWorker?: boolean } = {}): Promise<TestStack> {
+export async function createTestStack(options: { startWorker?: boolean; capabilities?: CapabilityDefinition[] } = {}): Promise<TestStack> {
   quietSdkLogs();
   const db = createPool(requireTestEnv('databaseUrl'));
   const connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
@@ -51,7 +54,13 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
   const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
   const otherSubmitterKey = `submitter-other-${randomUUID()}`;
   const stackKeys = [...Object.entries(keys).map(([role, key]) => ({ role: role as Role, key })), { role: 'submitter' as const, key: otherSubmitterKey }];
-  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
+  // Test-only capabilities (e.g. a queue probe with a name of its own) beside the built-ins.
+  const extra = options.capabilities ?? [];
+  const catalog = loadCapabilityCatalog(
+    { ...builtInCapabilities, ...Object.fromEntries(extra.map((c) => [c.name, c])) },
+    { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas.null!])) },
+  );
+  const app = createApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -59,6 +68,7 @@ export async function createTestStack(options: { startWorker?: boolean } = {}): 
     const workerConnection = await NativeConnection.connect({ address: requireTestEnv('temporalAddress') });
     const worker = await createCapflowWorker({
       connection: workerConnection,
+      temporal,
       namespace: 'default',
       taskQueue,
       db,

@@ -54,6 +54,10 @@ function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: () => Pr
   const fake: Fake = { recorded: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], activities: undefined as never };
   fake.activities = {
     registerRequest: async () => undefined,
+    // An unlimited queue: the slot is granted at once (queueing itself is tested against PostgreSQL).
+    enqueueForSlot: async () => true,
+    checkSlot: async () => true,
+    releaseSlot: async () => undefined,
     recordTransition: async ({ transition }) => {
       if (!fake.recorded.some((t) => t.seq === transition.seq)) fake.recorded.push(transition);
     },

@@ -1,0 +1,40 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { grantFreeSlots, hasWaiters, release, runningHolders } from '../db/capability-queue';
+import { slotGrantedSignal } from '../workflows/messages';
+
+/**
+ * Hands out capability slots: grants the free ones to the oldest waiters and tells each granted
+ * workflow with a signal. A lost signal is harmless — waiting workflows re-check on a timer —
+ * and slots held by requests that ended without giving them back (a terminated workflow) are
+ * reclaimed when the queue is blocked.
+ */
+export function createSlotDispatcher(deps: { db: Pool; temporal: Client }) {
+  const reclaimAbandoned = async (capability: string): Promise<number> => {
+    let reclaimed = 0;
+    for (const holder of await runningHolders(deps.db, capability)) {
+      const open = await deps.temporal.workflow
+        .getHandle(holder.workflowId)
+        .describe()
+        .then(
+          (d) => d.status.name === 'RUNNING',
+          (err: unknown) => (err instanceof WorkflowNotFoundError ? false : true),
+        );
+      if (!open && (await release(deps.db, holder.holder))) reclaimed += 1;
+    }
+    return reclaimed;
+  };
+
+  return {
+    async dispatch(capability: string, defaultMaxConcurrent: number): Promise<number> {
+      let granted = await grantFreeSlots(deps.db, capability, defaultMaxConcurrent);
+      if (granted.length === 0 && (await hasWaiters(deps.db, capability)) && (await reclaimAbandoned(capability)) > 0) {
+        granted = await grantFreeSlots(deps.db, capability, defaultMaxConcurrent);
+      }
+      await Promise.all(granted.map((g) => deps.temporal.workflow.getHandle(g.workflowId).signal(slotGrantedSignal).catch(() => undefined)));
+      return granted.length;
+    },
+  };
+}
+
+export type SlotDispatcher = ReturnType<typeof createSlotDispatcher>;

@@ -7,6 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
 COPY observability ./observability
 COPY capabilities ./capabilities
+COPY notifications ./notifications
 COPY db ./db
 COPY workflows ./workflows
 COPY activities ./activities

@@ -7,8 +7,9 @@ import { insertRequest, recordTransition } from '../db/requests';
 import { requestWorkflowId } from '../workflows/ids';
 import type { TransitionRecord } from '../workflows/request-machine';
 import { executionStepHandlers } from './execution-steps';
+import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends NotifyDeps {
   db: Pool;
   slots: SlotDispatcher;
 }
@@ -90,6 +91,9 @@ export const createActivities = (deps: ActivityDeps) => ({
   async announceQa(input: { requestId: string; capability: string; announcedAt: string }): Promise<void> {
     await announceQaReview(deps.db, { requestId: input.requestId, version: 1, capability: input.capability, announcedAt: new Date(input.announcedAt) });
   },
+
+  sendMessage: (input: SendMessageInput) => sendMessage(deps, input),
+  sendNotification: (input: SendNotificationInput) => sendNotification(deps, input),
 
   /** QaPass / QaFail: records who decided what, when, and why. */
   async recordQaDecision(input: QaDecisionRecord): Promise<void> {

@@ -21,6 +21,7 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   apiKeys: readonly ApiKey[];
+  webhookSigningKey: string;
   logger: Logger;
   /** How long QA decisions and cancels wait for a worker to apply them (default 15 s). */
   updateTimeoutMs?: number;

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and /readyz can say why it is not ready) even while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ catalog, db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, logger });
+  const app = createApp({ catalog, db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, webhookSigningKey: config.WEBHOOK_SIGNING_KEY, logger });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST }, 'api listening');

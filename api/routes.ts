@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { CapabilityCatalog } from '../capabilities/capability-catalog';
 import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
+import { webhookSecretFor } from '../notifications/webhook-signature';
 import type { Logger } from '../observability/logger';
 import { checkReadiness } from './readiness';
 import { defineRoute, type RouteSpec } from './routing';
@@ -15,6 +16,8 @@ import {
   capabilitySettingsBody,
   capabilityView,
   healthStatus,
+  notificationHistory,
+  webhookSecret,
   qaDecisionBody,
   qaDecisionResult,
   listRequestsQuery,
@@ -27,7 +30,7 @@ import {
 } from './schemas';
 import { listAwaitingQaPage } from './use-cases/awaiting-qa';
 import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
-import { getRequest, listRequestPage } from './use-cases/read-requests';
+import { getNotificationHistory, getRequest, listRequestPage } from './use-cases/read-requests';
 import { cancelRequest, decideQa } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
@@ -38,6 +41,7 @@ export interface RouteDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
+  webhookSigningKey: string;
   updateTimeoutMs?: number;
 }
 
@@ -97,6 +101,7 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
         const submitted = await submitRequest(deps, {
           capability: body.capability,
           parameters: body.parameters,
+          ...(body.callbackUrl ? { callbackUrl: body.callbackUrl } : {}),
           principal: principal!,
           ...(idempotencyKey ? { idempotencyKey } : {}),
         });
@@ -124,6 +129,27 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       params: requestIdParams,
       responses: { 200: { description: 'The request', schema: requestView }, ...problems, 404: { description: 'No such request' } },
       handle: async ({ params }) => ({ status: 200, body: await getRequest(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/requests/:id/notifications',
+      operationId: 'getNotifications',
+      summary: 'What the request told whom: callback deliveries and e-mails, each once per transition',
+      tags: ['requests'],
+      roles: readers,
+      params: requestIdParams,
+      responses: { 200: { description: 'Delivery history', schema: notificationHistory }, ...problems, 404: { description: 'No such request' } },
+      handle: async ({ params }) => ({ status: 200, body: await getNotificationHistory(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/webhook-secret',
+      operationId: 'getWebhookSecret',
+      summary: 'The secret your callback events are signed with (X-Capflow-Signature: t=…,v1=HMAC-SHA256(secret, t + "." + body))',
+      tags: ['requests'],
+      roles: ['submitter', 'operator'],
+      responses: { 200: { description: 'Your key’s webhook secret', schema: webhookSecret }, ...problems },
+      handle: async ({ principal }) => ({ status: 200, body: { secret: webhookSecretFor(deps.webhookSigningKey, principal!.id) } }),
     }),
     defineRoute({
       method: 'post',

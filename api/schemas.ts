@@ -5,6 +5,7 @@ export const submitRequestBody = z
   .strictObject({
     capability: z.string().min(1).max(100).describe('Name of the capability to run, e.g. "null"'),
     parameters: z.record(z.string(), z.unknown()).default({}).describe("The capability's parameters"),
+    callbackUrl: z.url({ protocol: /^https?$/ }).max(2000).optional().describe('Where to POST signed events about this request (see GET /v1/webhook-secret)'),
   })
   .describe('A new capability request');
 
@@ -152,3 +153,31 @@ export const capabilitySettingsBody = z
 export const capabilityList = z.object({ items: z.array(capabilityView) });
 
 export const capabilityNameParams = z.strictObject({ name: z.string().min(1).max(100) });
+
+export const notificationHistory = z.object({
+  webhooks: z.array(
+    z.object({
+      seq: z.int(),
+      message: z.string(),
+      url: z.string(),
+      attempts: z.int(),
+      lastStatus: z.int().nullable(),
+      lastError: z.string().nullable(),
+      createdAt: z.iso.datetime(),
+      deliveredAt: z.iso.datetime().nullable(),
+    }),
+  ),
+  emails: z.array(
+    z.object({
+      seq: z.int(),
+      template: z.string(),
+      recipient: z.string(),
+      subject: z.string(),
+      createdAt: z.iso.datetime(),
+      sentAt: z.iso.datetime().nullable(),
+      lastError: z.string().nullable(),
+    }),
+  ),
+});
+
+export const webhookSecret = z.object({ secret: z.string() });

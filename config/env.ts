@@ -42,10 +42,17 @@ const temporalVariables = {
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('capflow'),
 };
 
+/** Signs callback events; each API key's webhook secret is derived from it. */
+const webhookSigningKey = z.string().min(32, 'must be at least 32 characters');
+
 export const workerEnvSchema = z.object({
   ...temporalVariables,
   DATABASE_URL: postgresUrl,
   LOG_LEVEL: logLevel,
+  WEBHOOK_SIGNING_KEY: webhookSigningKey,
+  /** `smtp://user:pass@host:587`; unset = notifications are recorded in the outbox only. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('capflow <capflow@localhost>'),
   /** How long a stopping worker lets running activities finish before it cancels them. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
 });
@@ -57,6 +64,7 @@ export const apiEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   API_KEYS: apiKeysSchema,
+  WEBHOOK_SIGNING_KEY: webhookSigningKey,
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

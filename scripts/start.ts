@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { apiEnvSchema, ConfigError, parseEnv } from '../config/env';
-import { apiKeysEnv, loadOrCreateDevApiKeys } from './dev-api-keys';
+import { apiKeysEnv, loadOrCreateDevApiKeys, loadOrCreateDevSigningKey } from './dev-api-keys';
 import { isPortFree } from './free-port';
 import { runningPostmasterPid, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { dataDir } from './project-paths';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     API_KEYS: process.env.API_KEYS ?? apiKeysEnv(devKeys),
+    WEBHOOK_SIGNING_KEY: process.env.WEBHOOK_SIGNING_KEY ?? loadOrCreateDevSigningKey(path.join(data, 'dev-webhook-signing-key')),
   };
 
   if (!process.env.DATABASE_URL) {

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
+import type { Mailer } from '../notifications/mailer';
 
 export interface CapflowWorkerOptions {
   connection: NativeConnection;
@@ -11,6 +12,8 @@ export interface CapflowWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Pool;
+  webhookSigningKey: string;
+  mailer: Mailer | undefined;
   shutdownGraceTimeMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -21,7 +24,12 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities({ db: options.db, slots: createSlotDispatcher({ db: options.db, temporal: options.temporal }) }),
+    activities: createActivities({
+      db: options.db,
+      slots: createSlotDispatcher({ db: options.db, temporal: options.temporal }),
+      webhookSigningKey: options.webhookSigningKey,
+      mailer: options.mailer,
+    }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
   });

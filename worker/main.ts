@@ -4,6 +4,7 @@ import { loadCapabilityCatalogOrExit } from '../capabilities/capability-catalog'
 import { loadEnvOrExit, workerEnvSchema } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { createMailer } from '../notifications/mailer';
 import { createLogger } from '../observability/logger';
 import { createCapflowWorker } from './create-worker';
 import { ensureSearchAttributes } from './search-attribute-registration';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
+    webhookSigningKey: config.WEBHOOK_SIGNING_KEY,
+    mailer: createMailer(config.SMTP_URL, config.MAIL_FROM),
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');

@@ -1,10 +1,17 @@
 import type { CapabilityDefinition } from './capability-model';
 import { run, withQa } from './templates';
 
+/** Development defaults; a deployment points these at real lists. */
+const localRecipients = {
+  reviewers: ['reviewers@capflow.local'],
+  dataAnalysts: ['data-analysts@capflow.local'],
+  operators: ['operators@capflow.local'],
+};
+
 /** The capabilities this build of capflow offers, by name. */
 export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>> = {
-  null: run({ name: 'null', description: 'Runs nothing (or waits `durationMs`): exercises the machinery (tests, benchmarks)', step: 'null', maxConcurrent: 100 }),
-  null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null', maxConcurrent: 100 }), {
+  null: run({ name: 'null', description: 'Runs nothing (or waits `durationMs`): exercises the machinery (tests, benchmarks)', step: 'null', maxConcurrent: 100, recipients: localRecipients }),
+  null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null', maxConcurrent: 100, recipients: localRecipients }), {
     ingestStep: 'null',
   }),
 };

@@ -23,8 +23,40 @@ export const actions = [
 ] as const;
 export type Action = (typeof actions)[number];
 
-/** The actions the interpreter runs today; SendMessage and SendNotification come with notifications. */
-export const implementedActions = ['QueueWorkflow', 'ExecuteWorkflow', 'AnnounceQa', 'QaPass', 'QaFail', 'Ingest'] as const satisfies readonly Action[];
+/** Events sent to the submitter's `callbackUrl` by `SendMessage <name>`. */
+export const messageNames = ['execution_complete', 'execution_failed'] as const;
+export type MessageName = (typeof messageNames)[number];
+
+/** E-mail templates rendered by `SendNotification <template>` (and by QA announcements and deadlines). */
+export const notificationTemplates = ['workflow-complete', 'workflow-failed', 'qa-announce', 'ingest-failed', 'qa-reminder', 'qa-escalation'] as const;
+export type NotificationTemplate = (typeof notificationTemplates)[number];
+
+/**
+ * An action as a transition lists it. `SendMessage` and `SendNotification` name what they send,
+ * as in the source legend (`{SendMessage execution_complete}`); a typo fails to compile.
+ */
+export type ActionSpec =
+  | Exclude<Action, 'SendMessage' | 'SendNotification'>
+  | `SendMessage ${MessageName}`
+  | `SendNotification ${NotificationTemplate}`;
+
+export const actionSpecs: readonly ActionSpec[] = [
+  ...actions.filter((a): a is Exclude<Action, 'SendMessage' | 'SendNotification'> => a !== 'SendMessage' && a !== 'SendNotification'),
+  ...messageNames.map((m) => `SendMessage ${m}` as const),
+  ...notificationTemplates.map((t) => `SendNotification ${t}` as const),
+];
+
+export function parseAction(spec: ActionSpec): { action: Action; argument?: string } {
+  const [action, argument] = spec.split(' ') as [Action, string | undefined];
+  return argument === undefined ? { action } : { action, argument };
+}
+
+/** Who hears about what: e-mail addresses per list. */
+export interface Recipients {
+  readonly reviewers: readonly string[];
+  readonly dataAnalysts: readonly string[];
+  readonly operators: readonly string[];
+}
 
 export const finalStates = ['Complete', 'Failed', 'Cancelled'] as const satisfies readonly State[];
 export type FinalState = (typeof finalStates)[number];
@@ -43,7 +75,7 @@ export type TemplateName = (typeof templates)[number];
 export interface Transition {
   readonly from: State;
   readonly event: CapabilityEvent;
-  readonly actions: readonly Action[];
+  readonly actions: readonly ActionSpec[];
   readonly to: State;
 }
 
@@ -67,6 +99,7 @@ export interface CapabilityDefinition {
   readonly transitions: readonly Transition[];
   readonly qa?: QaSettings;
   readonly queue: QueueDefaults;
+  readonly recipients: Recipients;
 }
 
 /** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */

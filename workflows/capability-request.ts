@@ -14,7 +14,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import type { Action, CapabilityDefinition, CapabilityEvent, ExecutionStep, State, Transition } from './capability-model';
+import { parseAction, type ActionSpec, type CapabilityDefinition, type CapabilityEvent, type ExecutionStep, type NotificationTemplate, type State, type Transition } from './capability-model';
 import {
   cancelRequestUpdate,
   qaDecisionSignal,
@@ -35,8 +35,14 @@ const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
-const { registerRequest, recordTransition, announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot } =
+const { registerRequest, recordTransition, announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot, sendNotification } =
   proxyActivities<Activities>(bookkeepingOptions);
+
+// Callbacks: retried with backoff for a day, then given up on (recorded, never blocking the request).
+const { sendMessage } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150 },
+});
 
 /** How often a queued request re-checks its place, in case a grant signal was lost. */
 const SLOT_RECHECK = '30 seconds';
@@ -54,6 +60,8 @@ const ENGINE = 'capflow';
 
 export interface CapabilityRequestInput {
   requestId: string;
+  /** Where SendMessage delivers the submitter's events, if they gave one. */
+  callbackUrl?: string;
   /** Snapshot of the definition at submission: editing a definition never changes a running request. */
   definition: CapabilityDefinition;
   parameters: Record<string, unknown>;
@@ -98,6 +106,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   };
   let waitingForSlot = false;
   let slotJoined = false;
+  const pendingDeliveries: Promise<void>[] = [];
   const slotGranted = () => {
     if (!waitingForSlot) return; // the signal and the activity's answer may both say so
     waitingForSlot = false;
@@ -181,7 +190,10 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
       .finally(() => runningSteps.delete(scope));
   };
 
-  const runAction = async (action: Action, cause: Inbound): Promise<void> => {
+  const runAction = async (spec: ActionSpec, cause: Inbound, to: State): Promise<void> => {
+    const { action, argument } = parseAction(spec);
+    // The transition these actions belong to will be number `seq`: the idempotency key of what they send.
+    const seq = machine.transitions.length + 1;
     switch (action) {
       case 'QueueWorkflow':
         // Requests started before capability queues existed were granted a slot at once.
@@ -199,6 +211,28 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
         return startStep('ingestion', definition.qa!.ingestStep);
       case 'AnnounceQa':
         await announceQa({ requestId, capability: definition.name, announcedAt: new Date().toISOString() });
+        // Requests announced before notifications existed told nobody.
+        if (patched('qa-announce-notification')) await notify('qa-announce', seq, to, cause);
+        return;
+      case 'SendMessage': {
+        if (!input.callbackUrl) return; // the submitter asked for no callbacks
+        // In the background: a slow or dead callback receiver never holds the request (or its
+        // slot) back. Best effort by design: one never accepted is recorded, not a failure.
+        const delivery = sendMessage({
+          requestId,
+          seq,
+          message: argument!,
+          callbackUrl: input.callbackUrl,
+          submittedBy: input.submittedBy,
+          event: { requestId, capability: definition.name, state: to, transition: { seq, from: machine.state, event: cause.event, to }, occurredAt: new Date().toISOString() },
+        }).catch((err: unknown) => {
+          if (!isCancellation(err)) log.warn('callback not delivered', { requestId, seq, error: describe(err) });
+        });
+        pendingDeliveries.push(delivery);
+        return;
+      }
+      case 'SendNotification':
+        await notify(argument as NotificationTemplate, seq, to, cause);
         return;
       case 'QaPass':
       case 'QaFail':
@@ -214,6 +248,18 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
         throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `action ${action} is not supported by this worker`, nonRetryable: true });
     }
   };
+
+  const notify = (template: NotificationTemplate, seq: number, to: State, cause: Inbound) =>
+    sendNotification({
+      requestId,
+      seq,
+      template,
+      capability: definition.name,
+      state: to,
+      // Snapshots taken before notifications existed carry no recipients.
+      recipients: (definition.recipients as CapabilityDefinition['recipients'] | undefined) ?? { reviewers: [], dataAnalysts: [], operators: [] },
+      ...(cause.error ? { error: cause.error } : {}),
+    });
 
   // Transitions --------------------------------------------------------------------------------
   const flushRecords = async () => {
@@ -255,7 +301,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     }
     let record: TransitionRecord;
     try {
-      for (const action of transition.actions) await runAction(action, inbound);
+      for (const action of transition.actions) await runAction(action, inbound, transition.to);
       record = await enter(transition, inbound, inbound.error);
     } catch (err) {
       if (isCancellation(err)) throw err;
@@ -268,7 +314,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     const fallback = machine.failureFor();
     if (fallback) {
       try {
-        for (const action of fallback.actions) await runAction(action, cause);
+        for (const action of fallback.actions) await runAction(action, { ...cause, error }, fallback.to);
         return await enter(fallback, { ...cause, event: fallback.event }, error);
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -301,6 +347,8 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
       await enter(machine.transitionFor('cancel') ?? { from: machine.state, event: 'cancel', actions: [], to: 'Cancelled' }, cause, undefined);
     });
   }
+  // The request has ended; callbacks still being retried finish before the workflow closes.
+  await Promise.all(pendingDeliveries);
   // Let Update callers waiting on a transition that will never come hear why.
   for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
 

@@ -1,28 +1,31 @@
-import type { CapabilityDefinition, ExecutionStep, QaSettings, Transition } from './capability-model';
+import type { CapabilityDefinition, ExecutionStep, QaSettings, Recipients, Transition } from './capability-model';
+
+const noRecipients: Recipients = { reviewers: [], dataAnalysts: [], operators: [] };
 
 /**
  * The *run* template of the source system:
  * ```
  * [Start] - <capability-submitted> {QueueWorkflow} -> [Queued]
  * [Queued] - <resume> {ExecuteWorkflow} -> [Executing]
- * [Executing] - <workflow-complete> -> [Complete]
- * [Executing] - <workflow-failed> -> [Failed]
+ * [Executing] - <workflow-complete> {SendMessage execution_complete} {SendNotification workflow-complete} -> [Complete]
+ * [Executing] - <workflow-failed> {SendMessage execution_failed} {SendNotification workflow-failed} -> [Failed]
  * ```
  * plus `<cancel>` from every state before the end.
  */
-export function run(options: { name: string; description: string; step: ExecutionStep; maxConcurrent?: number }): CapabilityDefinition {
+export function run(options: { name: string; description: string; step: ExecutionStep; maxConcurrent?: number; recipients?: Recipients }): CapabilityDefinition {
   return {
     name: options.name,
     description: options.description,
     template: 'run',
     step: options.step,
     queue: { maxConcurrent: options.maxConcurrent ?? 10 },
+    recipients: options.recipients ?? noRecipients,
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },
       { from: 'Queued', event: 'resume', actions: ['ExecuteWorkflow'], to: 'Executing' },
-      { from: 'Executing', event: 'workflow-complete', actions: [], to: 'Complete' },
-      { from: 'Executing', event: 'workflow-failed', actions: [], to: 'Failed' },
+      { from: 'Executing', event: 'workflow-complete', actions: ['SendMessage execution_complete', 'SendNotification workflow-complete'], to: 'Complete' },
+      { from: 'Executing', event: 'workflow-failed', actions: ['SendMessage execution_failed', 'SendNotification workflow-failed'], to: 'Failed' },
       { from: 'Queued', event: 'cancel', actions: [], to: 'Cancelled' },
       { from: 'Executing', event: 'cancel', actions: [], to: 'Cancelled' },
     ],
@@ -36,8 +39,8 @@ export function run(options: { name: string; description: string; step: Executio
  * [Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]
  * [AwaitingQa] - <qa-pass> {QaPass} {Ingest} -> [Ingesting]
  * [AwaitingQa] - <qa-fail> {QaFail} -> [Failed]
- * [Ingesting] - <workflow-complete> -> [Complete]
- * [Ingesting] - <workflow-failed> -> [Failed]
+ * [Ingesting] - <workflow-complete> {SendMessage execution_complete} {SendNotification workflow-complete} -> [Complete]
+ * [Ingesting] - <workflow-failed> {SendMessage execution_failed} {SendNotification ingest-failed} -> [Failed]
  * ```
  */
 export function withQa(template: CapabilityDefinition, qa: QaSettings): CapabilityDefinition {
@@ -53,8 +56,8 @@ export function withQa(template: CapabilityDefinition, qa: QaSettings): Capabili
       { from: 'AwaitingQa', event: 'qa-pass', actions: ['QaPass', 'Ingest'], to: 'Ingesting' },
       { from: 'AwaitingQa', event: 'qa-fail', actions: ['QaFail'], to: 'Failed' },
       { from: 'AwaitingQa', event: 'cancel', actions: [], to: 'Cancelled' },
-      { from: 'Ingesting', event: 'workflow-complete', actions: [], to: 'Complete' },
-      { from: 'Ingesting', event: 'workflow-failed', actions: [], to: 'Failed' },
+      { from: 'Ingesting', event: 'workflow-complete', actions: ['SendMessage execution_complete', 'SendNotification workflow-complete'], to: 'Complete' },
+      { from: 'Ingesting', event: 'workflow-failed', actions: ['SendMessage execution_failed', 'SendNotification ingest-failed'], to: 'Failed' },
     ],
   };
 }

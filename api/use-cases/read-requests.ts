@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { listNotificationHistory } from '../../db/notifications';
 import { listQaReviews } from '../../db/qa-reviews';
 import { findRequest, listRequests, listTransitions, type RequestRow } from '../../db/requests';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -20,6 +21,16 @@ export async function getRequest(db: Pool, id: string) {
       comment: r.comment,
       decidedAt: r.decidedAt?.toISOString() ?? null,
     })),
+  };
+}
+
+export async function getNotificationHistory(db: Pool, id: string) {
+  if (!(await findRequest(db, id))) throw notFound(`request ${id} does not exist`);
+  const { webhooks, emails } = await listNotificationHistory(db, id);
+  const iso = (d: Date | null) => d?.toISOString() ?? null;
+  return {
+    webhooks: webhooks.map((w) => ({ ...w, createdAt: w.createdAt.toISOString(), deliveredAt: iso(w.deliveredAt) })),
+    emails: emails.map((e) => ({ ...e, createdAt: e.createdAt.toISOString(), sentAt: iso(e.sentAt) })),
   };
 }
 

@@ -27,6 +27,7 @@ export interface SubmitCommand {
   parameters: Record<string, unknown>;
   principal: Principal;
   idempotencyKey?: string;
+  callbackUrl?: string;
 }
 
 /**
@@ -57,6 +58,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   const submittedAt = new Date();
   const input: CapabilityRequestInput = {
     requestId,
+    ...(command.callbackUrl ? { callbackUrl: command.callbackUrl } : {}),
     definition,
     parameters: parsed.data,
     submittedBy: command.principal.id,

@@ -22,7 +22,7 @@ describe('when Temporal is down', () => {
   let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
     connection = Connection.lazy({ address: await deadAddress() });
-    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'unused', apiKeys, logger });
+    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'unused', apiKeys, webhookSigningKey: 'x'.repeat(32), logger });
   });
   afterAll(async () => {
     await connection.close();
@@ -61,7 +61,7 @@ describe('when PostgreSQL is down', () => {
     db = createPool(`postgres://capflow:capflow@${await deadAddress()}/capflow`);
     connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
     temporal = new Client({ connection });
-    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue: `down-${randomUUID()}`, apiKeys, logger });
+    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue: `down-${randomUUID()}`, apiKeys, webhookSigningKey: 'x'.repeat(32), logger });
   });
   afterAll(async () => {
     await connection.close();

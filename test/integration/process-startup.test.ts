@@ -37,6 +37,7 @@ describe('process start-up', () => {
       DATABASE_URL: requireTestEnv('databaseUrl'),
       TEMPORAL_ADDRESS: requireTestEnv('temporalAddress'),
       API_KEYS: 'operator:process-test-key-0001',
+      WEBHOOK_SIGNING_KEY: 'process-test-signing-key-0123456789abcdef',
       PORT: String(port),
       HOST: '127.0.0.1',
     });

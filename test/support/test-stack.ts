@@ -11,6 +11,7 @@ import type { CapabilityDefinition } from '../../workflows/capability-model';
 import { principalIdOf } from '../../api/auth';
 import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
+import type { Mailer } from '../../notifications/mailer';
 import { createLogger } from '../../observability/logger';
 import { createCapflowWorker } from '../../worker/create-worker';
 import { requireTestEnv } from './test-env';
@@ -21,6 +22,7 @@ export const testKeys: Record<Role, string> = {
   operator: 'test-operator-key-00001',
   integration: 'test-integration-key-01',
 };
+export const testSigningKey = 'test-webhook-signing-key-0123456789abcdef';
 export const apiKeys: ApiKey[] = Object.entries(testKeys).map(([role, key]) => ({ role: role as Role, key }));
 export const bearer = (role: Role) => ({ Authorization: `Bearer ${testKeys[role]}` });
 
@@ -44,7 +46,7 @@ export interface TestStack {
  * The API and a worker against the run's real Temporal and PostgreSQL. Each test file gets its own
  * task queue, so files running in parallel never pick up each other's workflows.
  */
-export async function createTestStack(options: { startWorker?: boolean; capabilities?: CapabilityDefinition[] } = {}): Promise<TestStack> {
+export async function createTestStack(options: { startWorker?: boolean; capabilities?: CapabilityDefinition[]; mailer?: Mailer } = {}): Promise<TestStack> {
   quietSdkLogs();
   const db = createPool(requireTestEnv('databaseUrl'));
   const connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
@@ -60,7 +62,7 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
     { ...builtInCapabilities, ...Object.fromEntries(extra.map((c) => [c.name, c])) },
     { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas.null!])) },
   );
-  const app = createApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
+  const app = createApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, webhookSigningKey: testSigningKey, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -72,6 +74,8 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
       namespace: 'default',
       taskQueue,
       db,
+      webhookSigningKey: testSigningKey,
+      mailer: options.mailer,
       shutdownGraceTimeMs: 1_000,
       workflowBundle: { codePath: requireTestEnv('workflowBundle') },
     });

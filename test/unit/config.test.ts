@@ -3,6 +3,7 @@ import { apiEnvSchema, ConfigError, parseEnv, workerEnvSchema } from '../../conf
 const validApi = {
   DATABASE_URL: 'postgres://u:p@db:5432/capflow',
   API_KEYS: 'submitter:0123456789abcdef,reviewer:fedcba9876543210',
+  WEBHOOK_SIGNING_KEY: 'a-signing-key-of-at-least-32-characters',
 };
 
 describe('configuration from the environment', () => {
@@ -22,7 +23,7 @@ describe('configuration from the environment', () => {
       attempt();
     } catch (err) {
       const variables = (err as ConfigError).problems.map((p) => p.variable).sort();
-      expect(variables).toEqual(['API_KEYS', 'DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS']);
+      expect(variables).toEqual(['API_KEYS', 'DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS', 'WEBHOOK_SIGNING_KEY']);
       expect((err as ConfigError).message).toMatch(/API_KEYS: entry 1 must be "<role>:<key>"/);
     }
   });
@@ -32,7 +33,10 @@ describe('configuration from the environment', () => {
       parseEnv(workerEnvSchema, {});
       throw new Error('expected a ConfigError');
     } catch (err) {
-      expect((err as ConfigError).problems).toEqual([{ variable: 'DATABASE_URL', message: 'is required' }]);
+      expect((err as ConfigError).problems).toEqual([
+        { variable: 'DATABASE_URL', message: 'is required' },
+        { variable: 'WEBHOOK_SIGNING_KEY', message: 'is required' },
+      ]);
     }
   });
 

@@ -16,7 +16,19 @@ function interpolate(value: string, unset: (name: string) => string): string {
 
 function environmentOf(service: string): Record<string, string> {
   const env = compose.services[service]?.environment ?? {};
-  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, interpolate(String(v), () => 'submitter:compose-test-key-0001')]));
+  const given: Record<string, string> = {
+    CAPFLOW_API_KEYS: 'submitter:compose-test-key-0001',
+    CAPFLOW_WEBHOOK_SIGNING_KEY: 'compose-test-signing-key-0123456789abcdef',
+  };
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      interpolate(String(v), (name) => {
+        if (!(name in given)) throw new Error(`docker-compose.yml requires ${name}, which this test does not know`);
+        return given[name]!;
+      }),
+    ]),
+  );
 }
 
 describe('docker-compose.yml, the production shape', () => {

@@ -10,7 +10,7 @@ describe('OpenAPI document', () => {
   // The document needs no live dependencies; lazy clients never connect here.
   const db = createPool('postgres://nobody:none@127.0.0.1:1/none');
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'q', apiKeys, logger: createLogger('api', 'silent') });
+  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'q', apiKeys, webhookSigningKey: 'x'.repeat(32), logger: createLogger('api', 'silent') });
   afterAll(async () => {
     await connection.close();
     await db.end();

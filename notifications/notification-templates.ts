@@ -1,0 +1,42 @@
+import type { NotificationTemplate, Recipients } from '../workflows/capability-model';
+
+export interface NotificationContext {
+  requestId: string;
+  capability: string;
+  state: string;
+  error?: string;
+  comment?: string;
+}
+
+/** Which lists hear about what (the source: "ingest-failed goes to the DA list"). */
+export const audience: Record<NotificationTemplate, (keyof Recipients)[]> = {
+  'workflow-complete': ['dataAnalysts'],
+  'workflow-failed': ['dataAnalysts', 'operators'],
+  'qa-announce': ['reviewers'],
+  'ingest-failed': ['dataAnalysts'],
+  'qa-reminder': ['reviewers'],
+  'qa-escalation': ['operators'],
+};
+
+/** Plain-text mails; ids and states only, never parameters (they may hold personal data). */
+export function renderNotification(template: NotificationTemplate, c: NotificationContext): { subject: string; body: string } {
+  const link = `Request ${c.requestId} (${c.capability}): GET /v1/requests/${c.requestId}`;
+  switch (template) {
+    case 'workflow-complete':
+      return { subject: `[capflow] ${c.capability} request complete`, body: `${link}\nThe request is ${c.state}.` };
+    case 'workflow-failed':
+      return { subject: `[capflow] ${c.capability} request failed`, body: `${link}\nThe request failed: ${c.error ?? 'no reason given'}.` };
+    case 'ingest-failed':
+      return { subject: `[capflow] ${c.capability} ingestion failed`, body: `${link}\nIngestion failed after QA passed: ${c.error ?? 'no reason given'}.` };
+    case 'qa-announce':
+      return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nPlease review it: POST /v1/requests/${c.requestId}/qa.` };
+    case 'qa-reminder':
+      return { subject: `[capflow] Reminder: ${c.capability} request still awaits QA`, body: `${link}\nIt is still waiting for a QA decision.` };
+    case 'qa-escalation':
+      return { subject: `[capflow] Escalation: ${c.capability} QA overdue`, body: `${link}\nNo QA decision within the deadline; please take action.` };
+  }
+}
+
+export function recipientsFor(template: NotificationTemplate, recipients: Recipients): string[] {
+  return [...new Set(audience[template].flatMap((list) => recipients[list]))];
+}

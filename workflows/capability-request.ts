@@ -138,6 +138,8 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   setHandler(
     qaDecisionUpdate,
     async (decision) => {
+      // Again: updates delivered together are all validated before any handler runs.
+      validateQaDecision(decision);
       const applied = new Trigger<TransitionRecord>();
       acceptQaDecision(decision, applied);
       const record = await applied;

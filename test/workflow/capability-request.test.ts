@@ -270,7 +270,7 @@ describe('run with QA template', () => {
       const refused = (outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason as Error;
       // Refused by the workflow, or — when it arrives after the request has already ended — by Temporal.
       if (refused instanceof WorkflowNotFoundError) return h.result();
-      expect(['QaAlreadyDecided', 'NoLongerApplies']).toContain(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type);
+      expect(['QaAlreadyDecided', 'NoLongerApplies', 'RequestFinished']).toContain(((refused as WorkflowUpdateFailedError).cause as ApplicationFailure).type);
       await h.result();
     });
     expect(fake.decisions).toHaveLength(1);

@@ -26,6 +26,8 @@ export interface SendMessageInput {
 export interface SendNotificationInput {
   requestId: string;
   seq: number;
+  /** Repeated notices for one transition (escalations while waiting on) are told apart by this. */
+  occurrence?: number;
   template: NotificationTemplate;
   capability: string;
   state: string;
@@ -82,12 +84,12 @@ export async function sendNotification(deps: NotifyDeps, input: SendNotification
   });
   await queueNotifications(
     deps.db,
-    recipients.map((recipient) => ({ requestId: input.requestId, seq: input.seq, template: input.template, recipient, subject, body })),
+    recipients.map((recipient) => ({ requestId: input.requestId, seq: input.seq, occurrence: input.occurrence ?? 0, template: input.template, recipient, subject, body })),
   );
   if (!deps.mailer) return; // no SMTP configured: the outbox is the record
   let failures = 0;
-  for (const n of await unsentNotifications(deps.db, input.requestId, input.seq, input.template)) {
-    const key = { requestId: input.requestId, seq: n.seq, template: n.template, recipient: n.recipient };
+  for (const n of await unsentNotifications(deps.db, input.requestId, input.seq, input.template, input.occurrence ?? 0)) {
+    const key = { requestId: input.requestId, seq: n.seq, occurrence: n.occurrence, template: n.template, recipient: n.recipient };
     try {
       await deps.mailer.send({ to: n.recipient, subject: n.subject, text: n.body });
       await markNotification(deps.db, key, null);

@@ -121,7 +121,12 @@ const definitionView = z.object({
   step: z.string(),
   initial: z.enum(states),
   transitions: z.array(z.object({ from: z.enum(states), event: z.enum(events), actions: z.array(z.string()), to: z.enum(states) })),
-  qa: z.object({ ingestStep: z.string() }).optional(),
+  qa: z
+    .object({
+      ingestStep: z.string(),
+      deadlines: z.object({ reminderAfterMs: z.int(), escalateAfterMs: z.int(), deadlineMs: z.int(), onDeadline: z.enum(['fail', 'keep-waiting']) }).optional(),
+    })
+    .optional(),
   queue: z.object({ maxConcurrent: z.int() }),
 });
 
@@ -170,6 +175,7 @@ export const notificationHistory = z.object({
   emails: z.array(
     z.object({
       seq: z.int(),
+      occurrence: z.int().describe('Repeated notices of one transition (escalations) count up from 0'),
       template: z.string(),
       recipient: z.string(),
       subject: z.string(),

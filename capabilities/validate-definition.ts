@@ -16,7 +16,20 @@ const definitionSchema = z.strictObject({
   step: z.enum(executionSteps),
   initial: z.literal('Start'),
   transitions: z.array(transitionSchema).min(1),
-  qa: z.strictObject({ ingestStep: z.enum(executionSteps) }).optional(),
+  qa: z
+    .strictObject({
+      ingestStep: z.enum(executionSteps),
+      deadlines: z
+        .strictObject({
+          reminderAfterMs: z.int().positive(),
+          escalateAfterMs: z.int().positive(),
+          deadlineMs: z.int().positive(),
+          onDeadline: z.enum(['fail', 'keep-waiting']),
+        })
+        .refine((d) => d.reminderAfterMs < d.escalateAfterMs && d.escalateAfterMs < d.deadlineMs, 'reminder < escalation < deadline')
+        .optional(),
+    })
+    .optional(),
   queue: z.strictObject({ maxConcurrent: z.int().min(1).max(10_000) }),
   recipients: z.strictObject({ reviewers: z.array(z.email()), dataAnalysts: z.array(z.email()), operators: z.array(z.email()) }),
 });

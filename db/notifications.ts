@@ -14,6 +14,7 @@ export interface WebhookDeliveryRow {
 
 export interface NotificationRow {
   seq: number;
+  occurrence: number;
   template: string;
   recipient: string;
   subject: string;
@@ -55,30 +56,34 @@ export async function recordWebhookAttempt(
 
 export async function queueNotifications(
   db: Pool,
-  rows: { requestId: string; seq: number; template: string; recipient: string; subject: string; body: string }[],
+  rows: { requestId: string; seq: number; occurrence: number; template: string; recipient: string; subject: string; body: string }[],
 ): Promise<void> {
   for (const n of rows) {
     await db.query(
-      `INSERT INTO notifications (request_id, seq, template, recipient, subject, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      [n.requestId, n.seq, n.template, n.recipient, n.subject, n.body],
+      `INSERT INTO notifications (request_id, seq, occurrence, template, recipient, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [n.requestId, n.seq, n.occurrence, n.template, n.recipient, n.subject, n.body],
     );
   }
 }
 
-export async function unsentNotifications(db: Pool, requestId: string, seq: number, template: string): Promise<NotificationRow[]> {
+export async function unsentNotifications(db: Pool, requestId: string, seq: number, template: string, occurrence: number): Promise<NotificationRow[]> {
   const { rows } = await db.query<NotificationRow>(
-    `SELECT seq, template, recipient, subject, body, created_at AS "createdAt", sent_at AS "sentAt", last_error AS "lastError"
-     FROM notifications WHERE request_id = $1 AND seq = $2 AND template = $3 AND sent_at IS NULL ORDER BY recipient`,
-    [requestId, seq, template],
+    `SELECT seq, occurrence, template, recipient, subject, body, created_at AS "createdAt", sent_at AS "sentAt", last_error AS "lastError"
+     FROM notifications WHERE request_id = $1 AND seq = $2 AND template = $3 AND occurrence = $4 AND sent_at IS NULL ORDER BY recipient`,
+    [requestId, seq, template, occurrence],
   );
   return rows;
 }
 
-export async function markNotification(db: Pool, key: { requestId: string; seq: number; template: string; recipient: string }, error: string | null): Promise<void> {
+export async function markNotification(
+  db: Pool,
+  key: { requestId: string; seq: number; occurrence: number; template: string; recipient: string },
+  error: string | null,
+): Promise<void> {
   await db.query(
-    `UPDATE notifications SET sent_at = CASE WHEN $5::text IS NULL THEN now() ELSE sent_at END, last_error = $5
-     WHERE request_id = $1 AND seq = $2 AND template = $3 AND recipient = $4`,
-    [key.requestId, key.seq, key.template, key.recipient, error],
+    `UPDATE notifications SET sent_at = CASE WHEN $6::text IS NULL THEN now() ELSE sent_at END, last_error = $6
+     WHERE request_id = $1 AND seq = $2 AND occurrence = $3 AND template = $4 AND recipient = $5`,
+    [key.requestId, key.seq, key.occurrence, key.template, key.recipient, error],
   );
 }
 
@@ -90,8 +95,8 @@ export async function listNotificationHistory(db: Pool, requestId: string) {
       [requestId],
     ),
     db.query<NotificationRow>(
-      `SELECT seq, template, recipient, subject, body, created_at AS "createdAt", sent_at AS "sentAt", last_error AS "lastError"
-       FROM notifications WHERE request_id = $1 ORDER BY seq, template, recipient`,
+      `SELECT seq, occurrence, template, recipient, subject, body, created_at AS "createdAt", sent_at AS "sentAt", last_error AS "lastError"
+       FROM notifications WHERE request_id = $1 ORDER BY seq, created_at, template, occurrence, recipient`,
       [requestId],
     ),
   ]);

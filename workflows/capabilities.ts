@@ -1,6 +1,8 @@
 import type { CapabilityDefinition } from './capability-model';
 import { run, withQa } from './templates';
 
+const DAY = 24 * 60 * 60 * 1000;
+
 /** Development defaults; a deployment points these at real lists. */
 const localRecipients = {
   reviewers: ['reviewers@capflow.local'],
@@ -13,6 +15,7 @@ export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>>
   null: run({ name: 'null', description: 'Runs nothing (or waits `durationMs`): exercises the machinery (tests, benchmarks)', step: 'null', maxConcurrent: 100, recipients: localRecipients }),
   null_qa: withQa(run({ name: 'null_qa', description: 'Runs nothing, then waits for a QA decision and ingests nothing', step: 'null', maxConcurrent: 100, recipients: localRecipients }), {
     ingestStep: 'null',
+    deadlines: { reminderAfterMs: DAY, escalateAfterMs: 3 * DAY, deadlineMs: 7 * DAY, onDeadline: 'fail' },
   }),
 };
 

@@ -79,9 +79,22 @@ export interface Transition {
   readonly to: State;
 }
 
+/** Nobody waits silently for QA: reviewers are reminded, operators are told, then a policy applies. */
+export interface QaDeadlines {
+  /** After this long in AwaitingQa, remind the reviewers. */
+  readonly reminderAfterMs: number;
+  /** After this long, escalate to the operators (and again every `escalateAfterMs` past the deadline when waiting on). */
+  readonly escalateAfterMs: number;
+  /** After this long, apply `onDeadline`. */
+  readonly deadlineMs: number;
+  /** `fail`: the request fails with "QA deadline passed"; `keep-waiting`: it waits on, escalating. */
+  readonly onDeadline: 'fail' | 'keep-waiting';
+}
+
 export interface QaSettings {
   /** What `Ingest` runs once a reviewer passes the products. */
   readonly ingestStep: ExecutionStep;
+  readonly deadlines?: QaDeadlines;
 }
 
 export interface QueueDefaults {

@@ -45,7 +45,7 @@ const { sendMessage } = proxyActivities<Activities>({
 });
 
 /** How often a queued request re-checks its place, in case a grant signal was lost. */
-const SLOT_RECHECK = '30 seconds';
+const SLOT_RECHECK_MS = 30_000;
 
 // Execution steps heartbeat, so a cancelled request stops its step within a heartbeat.
 const stepOptions: ActivityOptions = {
@@ -107,6 +107,8 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   let waitingForSlot = false;
   let slotJoined = false;
   const pendingDeliveries: Promise<void>[] = [];
+  // Where a request awaiting QA stands against its capability's deadlines.
+  const qaClock = { since: 0, reminded: false, escalations: 0, expired: false };
   const slotGranted = () => {
     if (!waitingForSlot) return; // the signal and the activity's answer may both say so
     waitingForSlot = false;
@@ -251,10 +253,11 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     }
   };
 
-  const notify = (template: NotificationTemplate, seq: number, to: State, cause: Inbound) =>
+  const notify = (template: NotificationTemplate, seq: number, to: State, cause: Inbound, occurrence = 0) =>
     sendNotification({
       requestId,
       seq,
+      occurrence,
       template,
       capability: definition.name,
       state: to,
@@ -278,6 +281,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
       new Date(),
     );
     if (error) lastError = error;
+    if (record.to === 'AwaitingQa') Object.assign(qaClock, { since: Date.now(), reminded: false, escalations: 0, expired: false });
     if (machine.state === 'Cancelled') for (const scope of runningSteps) scope.cancel();
     // Every way out of the queue or of execution gives the slot back.
     if (slotJoined && (record.from === 'Queued' || record.from === 'Executing') && record.to !== 'Executing') {
@@ -327,19 +331,69 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     return enter({ from: machine.state, event: cause.event, actions: [], to: 'Failed' }, cause, error);
   };
 
+  /** The next QA deadline step, if the request is awaiting QA under a capability that has deadlines. */
+  const nextQaStep = (): { at: number; run: () => Promise<void> } | undefined => {
+    const deadlines = machine.state === 'AwaitingQa' ? definition.qa?.deadlines : undefined;
+    if (!deadlines) return undefined;
+    const seq = machine.transitions.length + 1;
+    const notice = (template: 'qa-reminder' | 'qa-escalation', occurrence: number) =>
+      notify(template, seq, 'AwaitingQa', { event: 'qa-fail', actor: ENGINE }, occurrence);
+    const escalate = async () => {
+      qaClock.escalations += 1;
+      await notice('qa-escalation', qaClock.escalations - 1);
+    };
+    if (!qaClock.reminded) {
+      return {
+        at: qaClock.since + deadlines.reminderAfterMs,
+        run: async () => {
+          qaClock.reminded = true;
+          await notice('qa-reminder', 0);
+        },
+      };
+    }
+    if (qaClock.escalations === 0) return { at: qaClock.since + deadlines.escalateAfterMs, run: escalate };
+    if (!qaClock.expired) {
+      return {
+        at: qaClock.since + deadlines.deadlineMs,
+        run: async () => {
+          qaClock.expired = true;
+          if (deadlines.onDeadline === 'fail') {
+            inbox.push({ event: 'qa-fail', actor: ENGINE, details: { decision: 'fail', comment: 'QA deadline passed' }, error: 'QA deadline passed' });
+          } else {
+            await escalate();
+          }
+        },
+      };
+    }
+    // Waiting on past the deadline: keep escalating.
+    return { at: qaClock.since + deadlines.deadlineMs + (qaClock.escalations - 1) * deadlines.escalateAfterMs, run: escalate };
+  };
+
+  /** Waits for the next event; on the way, re-checks a queue place and keeps QA deadlines. */
+  const nextEvent = async (): Promise<Inbound | undefined> => {
+    const qaStep = nextQaStep();
+    const recheckSlot = async () => {
+      if (await checkSlot(slot)) slotGranted();
+    };
+    const wakeUps = [...(waitingForSlot ? [{ at: Date.now() + SLOT_RECHECK_MS, run: recheckSlot }] : []), ...(qaStep ? [qaStep] : [])];
+    if (wakeUps.length === 0) {
+      await condition(() => inbox.length > 0);
+    } else {
+      const first = wakeUps.reduce((a, b) => (b.at < a.at ? b : a));
+      if (!(await condition(() => inbox.length > 0, Math.max(first.at - Date.now(), 1)))) {
+        await first.run();
+        return undefined;
+      }
+    }
+    return inbox.shift();
+  };
+
   // The loop -----------------------------------------------------------------------------------
   await registerRequest({ requestId, capability: definition.name, parameters: input.parameters, submittedBy: input.submittedBy, submittedAt: input.submittedAt });
   try {
     while (!machine.isFinal) {
-      if (waitingForSlot) {
-        if (!(await condition(() => inbox.length > 0, SLOT_RECHECK))) {
-          if (await checkSlot(slot)) slotGranted();
-          continue;
-        }
-      } else {
-        await condition(() => inbox.length > 0);
-      }
-      await handle(inbox.shift()!);
+      const inbound = await nextEvent();
+      if (inbound) await handle(inbound);
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;

@@ -162,7 +162,7 @@ describe('capabilities', () => {
   it('reads one by name, 404 for an unknown one', async () => {
     const one = await request(stack.app).get('/v1/capabilities/null_qa').set(stack.bearer('reviewer'));
     expect(one.status).toBe(200);
-    expect(one.body.definition.qa).toEqual({ ingestStep: 'null' });
+    expect(one.body.definition.qa).toMatchObject({ ingestStep: 'null', deadlines: { onDeadline: 'fail' } });
     expect((await request(stack.app).get('/v1/capabilities/teleport').set(stack.bearer('reviewer'))).status).toBe(404);
   });
 });

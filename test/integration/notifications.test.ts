@@ -83,7 +83,8 @@ it('delivers each callback event once, signed with the submitter’s secret, eve
 it('records each notification once in the outbox and sends it by SMTP to the capability’s lists', async () => {
   const submitted = await request(stack.app).post('/v1/requests').set(stack.bearer('submitter')).send({ capability: 'null_qa' });
   const id = submitted.body.id as string;
-  await eventually(async () => ((await history(id)).emails.some((e) => e.template === 'qa-announce' && e.sentAt) ? true : undefined));
+  // The announcement goes out as the request enters AwaitingQa; decide once it is there.
+  await eventually(async () => ((await request(stack.app).get(`/v1/requests/${id}`).set(stack.bearer('reviewer'))).body.state === 'AwaitingQa' ? true : undefined));
   await request(stack.app).post(`/v1/requests/${id}/qa`).set(stack.bearer('reviewer')).send({ decision: 'pass' }).expect(200);
   const done = await eventually(async () => {
     const h = await history(id);

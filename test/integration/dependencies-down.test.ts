@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { principalIdOf } from '../../api/auth';
 import { uuidFrom } from '../../api/use-cases/submit-request';
 import { createPool } from '../../db/pool';
-import { createLogger } from '../../observability/logger';
 import { freePort } from '../../scripts/free-port';
 import { requireTestEnv } from '../support/test-env';
-import { apiKeys, bearer, testKeys } from '../support/test-stack';
+import { bearer, createTestApp, testKeys } from '../support/test-stack';
 
-const logger = createLogger('api', 'silent');
 
 /** A loopback address where nothing listens: a dependency that is down. */
 const deadAddress = async () => `127.0.0.1:${await freePort()}`;
@@ -19,10 +15,10 @@ const deadAddress = async () => `127.0.0.1:${await freePort()}`;
 describe('when Temporal is down', () => {
   const db = createPool(requireTestEnv('databaseUrl'));
   let connection: Connection;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createTestApp>;
   beforeAll(async () => {
     connection = Connection.lazy({ address: await deadAddress() });
-    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'unused', apiKeys, webhookSigningKey: 'x'.repeat(32), logger });
+    app = createTestApp({ db, temporal: new Client({ connection }) });
   });
   afterAll(async () => {
     await connection.close();
@@ -56,12 +52,12 @@ describe('when PostgreSQL is down', () => {
   let db: ReturnType<typeof createPool>;
   let connection: Connection;
   let temporal: Client;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof createTestApp>;
   beforeAll(async () => {
     db = createPool(`postgres://capflow:capflow@${await deadAddress()}/capflow`);
     connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
     temporal = new Client({ connection });
-    app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue: `down-${randomUUID()}`, apiKeys, webhookSigningKey: 'x'.repeat(32), logger });
+    app = createTestApp({ db, temporal, taskQueue: `down-${randomUUID()}` });
   });
   afterAll(async () => {
     await connection.close();

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import type { Pool } from 'pg';
-import { createApp } from '../../api/app';
+import { createApp, type AppDeps } from '../../api/app';
 import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { capabilityParameterSchemas } from '../../capabilities/capability-parameters';
 import { builtInCapabilities } from '../../workflows/capabilities';
@@ -62,7 +62,7 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
     { ...builtInCapabilities, ...Object.fromEntries(extra.map((c) => [c.name, c])) },
     { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas.null!])) },
   );
-  const app = createApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, webhookSigningKey: testSigningKey, logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'), updateTimeoutMs: 3_000 });
+  const app = createTestApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, updateTimeoutMs: 3_000 });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -107,6 +107,18 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
       await db.end();
     },
   };
+}
+
+/** The API over whatever PostgreSQL and Temporal a test hands it (live ones, or dead addresses). */
+export function createTestApp(deps: Pick<AppDeps, 'db' | 'temporal'> & Partial<AppDeps>) {
+  return createApp({
+    catalog: loadCapabilityCatalog(),
+    taskQueue: 'unused',
+    apiKeys,
+    webhookSigningKey: testSigningKey,
+    logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'),
+    ...deps,
+  });
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */

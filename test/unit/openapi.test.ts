@@ -1,16 +1,13 @@
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
-import { createApp } from '../../api/app';
-import { loadCapabilityCatalog } from '../../capabilities/capability-catalog';
 import { createPool } from '../../db/pool';
-import { createLogger } from '../../observability/logger';
-import { apiKeys } from '../support/test-stack';
+import { createTestApp } from '../support/test-stack';
 
 describe('OpenAPI document', () => {
   // The document needs no live dependencies; lazy clients never connect here.
   const db = createPool('postgres://nobody:none@127.0.0.1:1/none');
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal: new Client({ connection }), taskQueue: 'q', apiKeys, webhookSigningKey: 'x'.repeat(32), logger: createLogger('api', 'silent') });
+  const app = createTestApp({ db, temporal: new Client({ connection }) });
   afterAll(async () => {
     await connection.close();
     await db.end();

@@ -3,8 +3,9 @@ import type { Pool } from 'pg';
 import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
 import { enqueue, release, slotState } from '../db/capability-queue';
 import { announceQaReview, decideQaReview } from '../db/qa-reviews';
-import { insertRequest, recordTransition } from '../db/requests';
-import { requestWorkflowId } from '../workflows/ids';
+import { recordRequestEvent, recordRequestState, type NewExecution, type NewVersion, type RequestEvent, type RequestSnapshot } from '../db/request-versions';
+import { insertRequest, recordTransition, type ExecutionKey } from '../db/requests';
+import { executionWorkflowId, requestWorkflowId } from '../workflows/ids';
 import type { TransitionRecord } from '../workflows/request-machine';
 import { executionStepHandlers } from './execution-steps';
 import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
@@ -30,10 +31,14 @@ export interface RegisterRequestInput {
   parameters: Record<string, unknown>;
   submittedBy: string;
   submittedAt: string;
+  /** Requests from before versions existed ran in their own workflow, not in a child. */
+  singleWorkflow?: boolean;
 }
 
 export interface ExecuteStepInput {
   requestId: string;
+  version: number;
+  execution: number;
   kind: 'execution' | 'ingestion';
   step: string;
   parameters: Record<string, unknown>;
@@ -41,6 +46,7 @@ export interface ExecuteStepInput {
 
 export interface QaDecisionRecord {
   requestId: string;
+  version: number;
   decision: 'pass' | 'fail';
   reviewer: string;
   comment: string | null;
@@ -56,6 +62,7 @@ export const createActivities = (deps: ActivityDeps) => ({
     await insertRequest(deps.db, {
       id: input.requestId,
       workflowId: requestWorkflowId(input.requestId),
+      firstExecutionWorkflowId: input.singleWorkflow ? requestWorkflowId(input.requestId) : executionWorkflowId(input.requestId, 1, 1),
       capability: input.capability,
       parameters: input.parameters,
       submittedBy: input.submittedBy,
@@ -63,9 +70,23 @@ export const createActivities = (deps: ActivityDeps) => ({
     });
   },
 
-  /** Keyed by (request, transition sequence): a retry after a crash writes nothing twice. */
-  async recordTransition(input: { requestId: string; transition: TransitionRecord }): Promise<void> {
-    await recordTransition(deps.db, input.requestId, input.transition);
+  /** Keyed by (request, version, execution, transition sequence): a retry after a crash writes nothing twice. */
+  async recordTransition(input: ExecutionKey & { transition: TransitionRecord }): Promise<void> {
+    await recordTransition(deps.db, input, input.transition);
+  },
+
+  /** A version added, an execution started, a cancel asked for, the request sealed: once per sequence number. */
+  async recordRequestEvent(input: {
+    requestId: string;
+    event: RequestEvent & { newVersion?: NewVersion; newExecution?: NewExecution };
+    snapshot: RequestSnapshot;
+  }): Promise<void> {
+    await recordRequestEvent(deps.db, input.requestId, input.event, input.snapshot);
+  },
+
+  /** The request's own state, as its workflow computes it from its versions. */
+  async recordRequestState(input: { requestId: string; seq: number; snapshot: RequestSnapshot }): Promise<void> {
+    await recordRequestState(deps.db, input.requestId, input.seq, input.snapshot);
   },
 
   /** QueueWorkflow: joins the capability's queue; true when a slot was granted at once. */
@@ -88,8 +109,8 @@ export const createActivities = (deps: ActivityDeps) => ({
   },
 
   /** AnnounceQa: puts the request on the reviewers' list (`GET /v1/qa`). */
-  async announceQa(input: { requestId: string; capability: string; announcedAt: string }): Promise<void> {
-    await announceQaReview(deps.db, { requestId: input.requestId, version: 1, capability: input.capability, announcedAt: new Date(input.announcedAt) });
+  async announceQa(input: { requestId: string; version: number; capability: string; announcedAt: string }): Promise<void> {
+    await announceQaReview(deps.db, { ...input, announcedAt: new Date(input.announcedAt) });
   },
 
   sendMessage: (input: SendMessageInput) => sendMessage(deps, input),
@@ -97,7 +118,7 @@ export const createActivities = (deps: ActivityDeps) => ({
 
   /** QaPass / QaFail: records who decided what, when, and why. */
   async recordQaDecision(input: QaDecisionRecord): Promise<void> {
-    await decideQaReview(deps.db, { ...input, version: 1, decidedAt: new Date(input.decidedAt) });
+    await decideQaReview(deps.db, { ...input, decidedAt: new Date(input.decidedAt) });
   },
 
   /** ExecuteWorkflow / Ingest. Long steps must heartbeat: that is how they learn of a cancel. */

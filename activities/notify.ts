@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { claimWebhookDelivery, markNotification, queueNotifications, recordWebhookAttempt, unsentNotifications } from '../db/notifications';
+import { claimWebhookDelivery, markNotification, queueNotifications, recordWebhookAttempt, unsentNotifications, type TransitionKey } from '../db/notifications';
 import type { Mailer } from '../notifications/mailer';
 import { recipientsFor, renderNotification } from '../notifications/notification-templates';
 import { signatureHeader, webhookSecretFor } from '../notifications/webhook-signature';
@@ -13,19 +13,15 @@ export interface NotifyDeps {
   fetch?: typeof fetch;
 }
 
-export interface SendMessageInput {
-  requestId: string;
-  /** The transition this message belongs to: with `message`, the delivery's identity. */
-  seq: number;
+/** The transition (of one execution) a message belongs to: with `message`, the delivery's identity. */
+export interface SendMessageInput extends TransitionKey {
   message: string;
   callbackUrl: string;
   submittedBy: string;
   event: Record<string, unknown>;
 }
 
-export interface SendNotificationInput {
-  requestId: string;
-  seq: number;
+export interface SendNotificationInput extends TransitionKey {
   /** Repeated notices for one transition (escalations while waiting on) are told apart by this. */
   occurrence?: number;
   template: NotificationTemplate;
@@ -37,11 +33,11 @@ export interface SendNotificationInput {
 
 /** SendMessage: a signed JSON event to the submitter's callback URL, once per transition. */
 export async function sendMessage(deps: NotifyDeps, input: SendMessageInput): Promise<void> {
-  const key = { requestId: input.requestId, seq: input.seq, message: input.message };
+  const key = { requestId: input.requestId, version: input.version, execution: input.execution, seq: input.seq, message: input.message };
   const delivery = await claimWebhookDelivery(deps.db, {
     ...key,
     url: input.callbackUrl,
-    body: { id: `${input.requestId}:${input.seq}:${input.message}`, type: input.message, ...input.event },
+    body: { id: `${input.requestId}:v${input.version}:e${input.execution}:${input.seq}:${input.message}`, type: input.message, ...input.event },
   });
   if (delivery.deliveredAt) return;
 
@@ -78,18 +74,21 @@ export async function sendNotification(deps: NotifyDeps, input: SendNotification
   const recipients = recipientsFor(input.template, input.recipients);
   const { subject, body } = renderNotification(input.template, {
     requestId: input.requestId,
+    version: input.version,
     capability: input.capability,
     state: input.state,
     ...(input.error ? { error: input.error } : {}),
   });
+  const occurrence = input.occurrence ?? 0;
+  const transition: TransitionKey = { requestId: input.requestId, version: input.version, execution: input.execution, seq: input.seq };
   await queueNotifications(
     deps.db,
-    recipients.map((recipient) => ({ requestId: input.requestId, seq: input.seq, occurrence: input.occurrence ?? 0, template: input.template, recipient, subject, body })),
+    recipients.map((recipient) => ({ ...transition, occurrence, template: input.template, recipient, subject, body })),
   );
   if (!deps.mailer) return; // no SMTP configured: the outbox is the record
   let failures = 0;
-  for (const n of await unsentNotifications(deps.db, input.requestId, input.seq, input.template, input.occurrence ?? 0)) {
-    const key = { requestId: input.requestId, seq: n.seq, occurrence: n.occurrence, template: n.template, recipient: n.recipient };
+  for (const n of await unsentNotifications(deps.db, { ...transition, template: input.template, occurrence })) {
+    const key = { ...transition, occurrence: n.occurrence, template: n.template, recipient: n.recipient };
     try {
       await deps.mailer.send({ to: n.recipient, subject: n.subject, text: n.body });
       await markNotification(deps.db, key, null);

@@ -21,7 +21,10 @@ import {
   qaDecisionBody,
   qaDecisionResult,
   listRequestsQuery,
+  newVersionBody,
   readiness,
+  retryBody,
+  startedExecution,
   requestIdParams,
   requestList,
   requestView,
@@ -31,7 +34,7 @@ import {
 import { listAwaitingQaPage } from './use-cases/awaiting-qa';
 import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
 import { getNotificationHistory, getRequest, listRequestPage } from './use-cases/read-requests';
-import { cancelRequest, decideQa } from './use-cases/steer-request';
+import { addVersion, cancelRequest, decideQa, retryRequest } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
 export interface RouteDeps {
@@ -155,19 +158,59 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       method: 'post',
       path: '/v1/requests/:id/qa',
       operationId: 'decideQa',
-      summary: 'Pass or fail a request awaiting QA (a Temporal Update: answers once applied)',
+      summary: 'Pass or fail a version awaiting QA (a Temporal Update: answers once applied). Passing one fails the others and seals the request',
       tags: ['qa'],
       roles: ['reviewer'],
       params: requestIdParams,
       body: qaDecisionBody,
       idempotent: true,
       responses: {
-        200: { description: 'Decision applied; `state` is where the request went', schema: qaDecisionResult },
+        200: { description: 'Decision applied; `state` is where the version went', schema: qaDecisionResult },
         ...problems,
-        404: { description: 'No such request' },
-        409: { description: 'Not awaiting QA, already decided, or cancelled' },
+        404: { description: 'No such request, or no such version' },
+        409: { description: 'Not awaiting QA, already decided, another version passed, or cancelled' },
+        422: { description: 'A field is invalid, or several versions await QA and `version` is missing' },
       },
       handle: async ({ params, body, principal }) => ({ status: 200, body: await decideQa(deps, params.id, principal!, body) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/requests/:id/versions',
+      operationId: 'addVersion',
+      summary: 'Re-run the request with edited parameters as a new version (its submitter or an operator)',
+      tags: ['requests'],
+      roles: ['submitter', 'operator'],
+      params: requestIdParams,
+      body: newVersionBody,
+      idempotent: true,
+      responses: {
+        201: { description: 'The version was added and its first execution started', schema: startedExecution },
+        ...problems,
+        404: { description: 'No such request' },
+        409: { description: 'The request is sealed (a version passed QA or completed, cancelled, closed) or the capability runs one version only' },
+      },
+      handle: async ({ params, body, principal }) => {
+        const started = await addVersion(deps, params.id, principal!, body);
+        return { status: 201, body: started, location: started.links.request };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/requests/:id/retry',
+      operationId: 'retryRequest',
+      summary: 'Re-run a failed version as a new execution (operators); a version that passed QA re-runs its ingestion',
+      tags: ['requests'],
+      roles: ['operator'],
+      params: requestIdParams,
+      body: retryBody,
+      idempotent: true,
+      responses: {
+        202: { description: 'A new execution of the version started', schema: startedExecution },
+        ...problems,
+        404: { description: 'No such request, or no such version' },
+        409: { description: 'The version has not failed, failed QA (add a version instead), or the request is sealed, cancelled or closed' },
+      },
+      handle: async ({ params, body, principal }) => ({ status: 202, body: await retryRequest(deps, params.id, principal!, body) }),
     }),
     defineRoute({
       method: 'post',

@@ -19,7 +19,9 @@ export const submittedRequest = z.object({
 });
 
 export const transitionView = z.object({
-  seq: z.int(),
+  version: z.int(),
+  execution: z.int(),
+  seq: z.int().describe('Order within its execution'),
   from: z.enum(states),
   event: z.enum(events),
   to: z.enum(states),
@@ -39,16 +41,51 @@ export const qaReviewView = z.object({
   decidedAt: z.iso.datetime().nullable(),
 });
 
+export const executionView = z.object({
+  execution: z.int(),
+  workflowId: z.string().describe('The child workflow running it: <request workflow id>/v<version>/e<execution>'),
+  state: z.enum(states),
+  error: z.string().nullable(),
+  current: z.boolean().describe("The version's latest execution"),
+  startedBy: z.string(),
+  startedAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const versionView = z.object({
+  version: z.int(),
+  state: z.enum(states).describe("The state of the version's current execution"),
+  current: z.boolean().describe('The version the request is about: the winner, else the newest still running, else the newest'),
+  parameters: z.record(z.string(), z.unknown()),
+  createdBy: z.string(),
+  createdAt: z.iso.datetime(),
+  executions: z.array(executionView),
+});
+
+export const requestEventView = z.object({
+  seq: z.int(),
+  type: z.enum(['version-added', 'execution-started', 'retry-requested', 'cancel-requested', 'sealed', 'closed']),
+  version: z.int().nullable(),
+  execution: z.int().nullable(),
+  actor: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  occurredAt: z.iso.datetime(),
+});
+
 export const requestView = z.object({
   id: z.uuid(),
   workflowId: z.string(),
   capability: z.string(),
   state: z.enum(states),
-  parameters: z.record(z.string(), z.unknown()),
+  sealed: z.boolean().describe('No new version can be added: one passed QA or completed, or the request was cancelled or closed'),
+  currentVersion: z.int(),
+  parameters: z.record(z.string(), z.unknown()).describe('As submitted (version 1)'),
   submittedBy: z.string(),
   submittedAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
-  transitions: z.array(transitionView),
+  versions: z.array(versionView),
+  events: z.array(requestEventView).describe('The audit trail of the request as a whole: versions, retries, cancels, sealing, each with its actor'),
+  transitions: z.array(transitionView).describe('The audit trail of every execution'),
   qa: z.array(qaReviewView),
 });
 
@@ -62,7 +99,7 @@ export const listRequestsQuery = z.strictObject({
   cursor: z.string().optional().describe('`nextCursor` of the previous page'),
 });
 
-export const requestSummary = requestView.omit({ transitions: true, parameters: true, qa: true });
+export const requestSummary = requestView.omit({ transitions: true, parameters: true, qa: true, versions: true, events: true });
 
 export const requestList = z.object({
   items: z.array(requestSummary),
@@ -79,14 +116,33 @@ export const readiness = z.object({
 export type SubmitRequestBody = z.infer<typeof submitRequestBody>;
 
 export const qaDecisionBody = z.strictObject({
+  version: z.int().min(1).optional().describe('The version decided; may be left out while only one version awaits QA'),
   decision: z.enum(['pass', 'fail']),
   comment: z.string().max(2000).optional(),
 });
 
 export const qaDecisionResult = z.object({
   id: z.uuid(),
+  version: z.int(),
   decision: z.enum(['pass', 'fail']),
-  state: z.enum(states),
+  state: z.enum(states).describe('Where the decided version went'),
+});
+
+export const newVersionBody = z
+  .strictObject({ parameters: z.record(z.string(), z.unknown()).default({}).describe("The capability's parameters for this version") })
+  .describe('A new version of the request, run at once');
+
+export const retryBody = z.strictObject({
+  version: z.int().min(1).optional().describe('The version to re-run; by default the current one'),
+  reason: z.string().min(1).max(500).optional().describe('Why; kept in the audit trail'),
+});
+
+export const startedExecution = z.object({
+  id: z.uuid(),
+  version: z.int(),
+  execution: z.int(),
+  workflowId: z.string(),
+  links: z.object({ request: z.string() }),
 });
 
 export const cancelBody = z.strictObject({

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { grantFreeSlots, hasWaiters, release, runningHolders } from '../db/capability-queue';
+import { requestWorkflowId } from '../workflows/ids';
 import { slotGrantedSignal } from '../workflows/messages';
 
 /**
@@ -10,16 +11,22 @@ import { slotGrantedSignal } from '../workflows/messages';
  * reclaimed when the queue is blocked.
  */
 export function createSlotDispatcher(deps: { db: Pool; temporal: Client }) {
+  /** Running, or unknown for now (Temporal unreachable: keep the slot); undefined when there is no such workflow. */
+  const isOpen = (workflowId: string) =>
+    deps.temporal.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then(
+        (d) => d.status.name === 'RUNNING',
+        (err: unknown) => (err instanceof WorkflowNotFoundError ? undefined : true),
+      );
+
   const reclaimAbandoned = async (capability: string): Promise<number> => {
     let reclaimed = 0;
     for (const holder of await runningHolders(deps.db, capability)) {
-      const open = await deps.temporal.workflow
-        .getHandle(holder.workflowId)
-        .describe()
-        .then(
-          (d) => d.status.name === 'RUNNING',
-          (err: unknown) => (err instanceof WorkflowNotFoundError ? false : true),
-        );
+      // An execution is entered in the queue at submission, before its workflow starts: while its
+      // request runs, the place is kept.
+      const open = (await isOpen(holder.workflowId)) ?? (await isOpen(requestWorkflowId(holder.requestId))) ?? false;
       if (!open && (await release(deps.db, holder.holder))) reclaimed += 1;
     }
     return reclaimed;

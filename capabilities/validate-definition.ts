@@ -32,6 +32,7 @@ const definitionSchema = z.strictObject({
     .optional(),
   queue: z.strictObject({ maxConcurrent: z.int().min(1).max(10_000) }),
   recipients: z.strictObject({ reviewers: z.array(z.email()), dataAnalysts: z.array(z.email()), operators: z.array(z.email()) }),
+  versions: z.strictObject({ singleVersionOnly: z.boolean(), retryWindowMs: z.int().min(0) }),
 });
 
 export class DefinitionError extends Error {

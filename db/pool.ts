@@ -1,4 +1,4 @@
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 
 export function createPool(connectionString: string, options: { max?: number } = {}): Pool {
   const pool = new Pool({
@@ -22,4 +22,20 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     return true;
   }
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/.test(message);
+}
+
+/** Runs `work` in one transaction on one pooled client: all of it is written, or none. */
+export async function inTransaction<T>(db: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -39,12 +39,13 @@ export async function listQaReviews(db: Pool, requestId: string): Promise<QaRevi
   return rows;
 }
 
-/** Requests awaiting a QA decision, oldest announcement first. */
+/** Versions awaiting a QA decision, oldest announcement first. */
 export async function listAwaitingQa(
   db: Pool,
   filter: { capability?: string; limit: number; after?: { announcedAt: Date; requestId: string } },
 ): Promise<QaReviewRow[]> {
-  const where = ['q.decision IS NULL', `r.state = 'AwaitingQa'`];
+  // The version's own state: one version may await QA while a newer one still runs.
+  const where = ['q.decision IS NULL', `v.state = 'AwaitingQa'`];
   const params: unknown[] = [];
   if (filter.capability) {
     params.push(filter.capability);
@@ -56,7 +57,7 @@ export async function listAwaitingQa(
   }
   params.push(filter.limit);
   const { rows } = await db.query<QaReviewRow>(
-    `SELECT ${columns('q')} FROM qa_reviews q JOIN requests r ON r.id = q.request_id
+    `SELECT ${columns('q')} FROM qa_reviews q JOIN request_versions v ON v.request_id = q.request_id AND v.version = q.version
      WHERE ${where.join(' AND ')} ORDER BY q.announced_at, q.request_id LIMIT $${params.length}`,
     params,
   );

@@ -1,10 +1,13 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './pool';
 
 export interface RequestRow {
   id: string;
   workflowId: string;
   capability: string;
   state: string;
+  sealed: boolean;
+  currentVersion: number;
   parameters: Record<string, unknown>;
   submittedBy: string;
   submittedAt: Date;
@@ -12,6 +15,8 @@ export interface RequestRow {
 }
 
 export interface TransitionRow {
+  version: number;
+  execution: number;
   seq: number;
   from: string;
   event: string;
@@ -26,49 +31,78 @@ export interface TransitionRow {
 export interface NewRequest {
   id: string;
   workflowId: string;
+  /** Where version 1 runs first: `executionWorkflowId(id, 1, 1)`, or the request's own id for requests from before versions. */
+  firstExecutionWorkflowId: string;
   capability: string;
   parameters: Record<string, unknown>;
   submittedBy: string;
   submittedAt: Date;
 }
 
-const requestColumns = `id, workflow_id AS "workflowId", capability, state, parameters,
+const requestColumns = `id, workflow_id AS "workflowId", capability, state, sealed, current_version AS "currentVersion", parameters,
   submitted_by AS "submittedBy", submitted_at AS "submittedAt", updated_at AS "updatedAt"`;
 
-/** Idempotent: the API and the workflow both call it, whichever comes first creates the row. */
+/**
+ * Idempotent: the API and the workflow both call it, whichever comes first creates the rows —
+ * the request, its first version and that version's first execution.
+ */
 export async function insertRequest(db: Pool, request: NewRequest): Promise<void> {
-  await db.query(
-    `INSERT INTO requests (id, workflow_id, capability, state, parameters, submitted_by, submitted_at)
-     VALUES ($1, $2, $3, 'Start', $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-    [request.id, request.workflowId, request.capability, JSON.stringify(request.parameters), request.submittedBy, request.submittedAt],
-  );
+  await inTransaction(db, async (client) => {
+    const created = await client.query(
+      `INSERT INTO requests (id, workflow_id, capability, state, parameters, submitted_by, submitted_at)
+       VALUES ($1, $2, $3, 'Start', $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+      [request.id, request.workflowId, request.capability, JSON.stringify(request.parameters), request.submittedBy, request.submittedAt],
+    );
+    if (!created.rowCount) return;
+    await client.query(`INSERT INTO request_versions (request_id, version, parameters, created_by, created_at) VALUES ($1, 1, $2, $3, $4)`, [
+      request.id,
+      JSON.stringify(request.parameters),
+      request.submittedBy,
+      request.submittedAt,
+    ]);
+    await client.query(
+      `INSERT INTO request_executions (request_id, version, execution, workflow_id, started_by, started_at) VALUES ($1, 1, 1, $2, $3, $4)`,
+      [request.id, request.firstExecutionWorkflowId, request.submittedBy, request.submittedAt],
+    );
+  });
 }
 
-/** Records a transition once and moves the request's state forward (never backward). */
+/** Which execution a transition belongs to; `updatesRequest` for requests that ran before versions existed. */
+export interface ExecutionKey {
+  requestId: string;
+  version: number;
+  execution: number;
+  /** Requests from before versions existed are their own single execution and move the request row too. */
+  updatesRequest?: boolean;
+}
+
+/** Records a transition once and moves the execution's (and its version's) state forward, never backward. */
 export async function recordTransition(
   db: Pool,
-  requestId: string,
+  key: ExecutionKey,
   t: { seq: number; from: string; event: string; to: string; actions: readonly string[]; actor: string; details: Record<string, unknown>; error?: string; occurredAt: string },
 ): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(db, async (client) => {
     await client.query(
-      `INSERT INTO request_transitions (request_id, seq, from_state, event, to_state, actions, actor, details, error, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_id, seq) DO NOTHING`,
-      [requestId, t.seq, t.from, t.event, t.to, t.actions, t.actor, JSON.stringify(t.details), t.error ?? null, t.occurredAt],
+      `INSERT INTO request_transitions (request_id, version, execution, seq, from_state, event, to_state, actions, actor, details, error, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (request_id, version, execution, seq) DO NOTHING`,
+      [key.requestId, key.version, key.execution, t.seq, t.from, t.event, t.to, t.actions, t.actor, JSON.stringify(t.details), t.error ?? null, t.occurredAt],
     );
-    await client.query(
-      `UPDATE requests SET state = $2, last_seq = $3, updated_at = now() WHERE id = $1 AND last_seq < $3`,
-      [requestId, t.to, t.seq],
+    const moved = await client.query(
+      `UPDATE request_executions SET state = $4, last_seq = $5, error = COALESCE($6, error), updated_at = now()
+       WHERE request_id = $1 AND version = $2 AND execution = $3 AND last_seq < $5`,
+      [key.requestId, key.version, key.execution, t.to, t.seq, t.error ?? null],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    if (moved.rowCount) {
+      await client.query(
+        `UPDATE request_versions SET state = $4, updated_at = now() WHERE request_id = $1 AND version = $2 AND current_execution = $3`,
+        [key.requestId, key.version, key.execution, t.to],
+      );
+    }
+    if (key.updatesRequest) {
+      await client.query(`UPDATE requests SET state = $2, last_seq = $3, updated_at = now() WHERE id = $1 AND last_seq < $3`, [key.requestId, t.to, t.seq]);
+    }
+  });
 }
 
 export async function findRequest(db: Pool, id: string): Promise<RequestRow | undefined> {
@@ -78,8 +112,8 @@ export async function findRequest(db: Pool, id: string): Promise<RequestRow | un
 
 export async function listTransitions(db: Pool, requestId: string): Promise<TransitionRow[]> {
   const { rows } = await db.query<TransitionRow>(
-    `SELECT seq, from_state AS "from", event, to_state AS "to", actions, actor, details, error, occurred_at AS "occurredAt"
-     FROM request_transitions WHERE request_id = $1 ORDER BY seq`,
+    `SELECT version, execution, seq, from_state AS "from", event, to_state AS "to", actions, actor, details, error, occurred_at AS "occurredAt"
+     FROM request_transitions WHERE request_id = $1 ORDER BY version, execution, seq`,
     [requestId],
   );
   return rows;

@@ -2,6 +2,8 @@ import type { NotificationTemplate, Recipients } from '../workflows/capability-m
 
 export interface NotificationContext {
   requestId: string;
+  /** Which version of the request (its parameters); executions of it are retries. */
+  version: number;
   capability: string;
   state: string;
   error?: string;
@@ -20,7 +22,7 @@ export const audience: Record<NotificationTemplate, (keyof Recipients)[]> = {
 
 /** Plain-text mails; ids and states only, never parameters (they may hold personal data). */
 export function renderNotification(template: NotificationTemplate, c: NotificationContext): { subject: string; body: string } {
-  const link = `Request ${c.requestId} (${c.capability}): GET /v1/requests/${c.requestId}`;
+  const link = `Request ${c.requestId}, version ${c.version} (${c.capability}): GET /v1/requests/${c.requestId}`;
   switch (template) {
     case 'workflow-complete':
       return { subject: `[capflow] ${c.capability} request complete`, body: `${link}\nThe request is ${c.state}.` };
@@ -29,7 +31,7 @@ export function renderNotification(template: NotificationTemplate, c: Notificati
     case 'ingest-failed':
       return { subject: `[capflow] ${c.capability} ingestion failed`, body: `${link}\nIngestion failed after QA passed: ${c.error ?? 'no reason given'}.` };
     case 'qa-announce':
-      return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nPlease review it: POST /v1/requests/${c.requestId}/qa.` };
+      return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nPlease review it: POST /v1/requests/${c.requestId}/qa {"version": ${c.version}, "decision": …}.` };
     case 'qa-reminder':
       return { subject: `[capflow] Reminder: ${c.capability} request still awaits QA`, body: `${link}\nIt is still waiting for a QA decision.` };
     case 'qa-escalation':

@@ -102,6 +102,16 @@ export interface QueueDefaults {
   readonly maxConcurrent: number;
 }
 
+/** How a request of this capability may be re-run. */
+export interface VersionPolicy {
+  /** When true, a request runs exactly the parameters it was submitted with: no new versions. */
+  readonly singleVersionOnly: boolean;
+  /** After every version has failed, how long the request still accepts a new version or an operator retry before it closes. */
+  readonly retryWindowMs: number;
+}
+
+export const defaultVersionPolicy: VersionPolicy = { singleVersionOnly: false, retryWindowMs: 7 * 24 * 60 * 60 * 1000 };
+
 export interface CapabilityDefinition {
   readonly name: string;
   readonly description: string;
@@ -113,6 +123,7 @@ export interface CapabilityDefinition {
   readonly qa?: QaSettings;
   readonly queue: QueueDefaults;
   readonly recipients: Recipients;
+  readonly versions: VersionPolicy;
 }
 
 /** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */

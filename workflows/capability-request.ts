@@ -2,61 +2,49 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   Trigger,
   upsertSearchAttributes,
-  workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { parseAction, type ActionSpec, type CapabilityDefinition, type CapabilityEvent, type ExecutionStep, type NotificationTemplate, type State, type Transition } from './capability-model';
+import { capabilityExecution } from './capability-execution';
+import { defaultVersionPolicy, type CapabilityDefinition, type State } from './capability-model';
+import { ENGINE, describe, interpretExecution, reject, type CapabilityExecutionInput } from './execution-interpreter';
 import {
+  addVersionUpdate,
+  cancelExecutionSignal,
   cancelRequestUpdate,
+  executionChangedSignal,
   qaDecisionSignal,
   qaDecisionUpdate,
   RejectionType,
-  requestStateQuery,
-  slotGrantedSignal,
+  requestOverviewQuery,
+  retryExecutionUpdate,
   type CancelRequest,
+  type ExecutionReport,
+  type NewVersionRequest,
   type QaDecision,
+  type QaDecisionResult,
+  type RetryRequest,
+  type StartedExecution,
 } from './messages';
-import { RequestMachine, type TransitionRecord } from './request-machine';
-import { capabilityStateKey } from './search-attributes';
+import { capabilityNameKey, capabilityStateKey, requestIdKey } from './search-attributes';
+import { VersionBook, type ExecutionState, type Refusal, type RequestEventType, type VersionState } from './version-book';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Read-model writes retry until the database is back: a request never stops because PostgreSQL blinked.
-const bookkeepingOptions: ActivityOptions = {
+const { registerRequest, recordRequestEvent, recordRequestState } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-const { registerRequest, recordTransition, announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot, sendNotification } =
-  proxyActivities<Activities>(bookkeepingOptions);
-
-// Callbacks: retried with backoff for a day, then given up on (recorded, never blocking the request).
-const { sendMessage } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 150 },
 });
-
-/** How often a queued request re-checks its place, in case a grant signal was lost. */
-const SLOT_RECHECK_MS = 30_000;
-
-// Execution steps heartbeat, so a cancelled request stops its step within a heartbeat.
-const stepOptions: ActivityOptions = {
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-};
-const { executeStep } = proxyActivities<Activities>(stepOptions);
-
-/** The engine itself, as the actor of transitions nobody asked for (a slot granted, a step finished). */
-const ENGINE = 'capflow';
 
 export interface CapabilityRequestInput {
   requestId: string;
@@ -64,6 +52,7 @@ export interface CapabilityRequestInput {
   callbackUrl?: string;
   /** Snapshot of the definition at submission: editing a definition never changes a running request. */
   definition: CapabilityDefinition;
+  /** Version 1's parameters. */
   parameters: Record<string, unknown>;
   submittedBy: string;
   submittedAt: string;
@@ -74,351 +63,328 @@ export interface CapabilityRequestResult {
   error?: string;
 }
 
-interface Inbound {
-  event: CapabilityEvent;
-  actor: string;
-  details?: Record<string, unknown>;
-  error?: string;
-  /** Resolved once the event's transition has been applied and recorded (for Update callers). */
-  applied?: Trigger<TransitionRecord>;
-}
+type Command =
+  | { kind: 'report'; report: ExecutionReport }
+  | { kind: 'ended'; version: number; execution: number; outcome: { state?: State; error?: string } }
+  | { kind: 'add-version'; request: NewVersionRequest; reply: Trigger<StartedExecution> }
+  | { kind: 'retry'; request: RetryRequest; reply: Trigger<StartedExecution> }
+  | { kind: 'qa'; version: number; decision: QaDecision; reply?: Trigger<QaDecisionResult> }
+  | { kind: 'cancel'; request: CancelRequest };
 
 /**
- * Interprets a capability definition: waits for events, runs each transition's actions, moves the
- * state, and records every step in the read model, the search attributes and the UI details.
+ * A capability request: its versions (parameters) and their executions, each a child workflow
+ * running the capability's state machine. The request routes QA decisions to the version they
+ * name, lets one version win and stops the others, and stays open after every version failed so
+ * that a new version or an operator retry can still come — until its retry window passes.
  */
 export async function capabilityRequest(input: CapabilityRequestInput): Promise<CapabilityRequestResult> {
-  const { definition, requestId } = input;
-  const machine = new RequestMachine(definition);
-  const inbox: Inbound[] = [{ event: 'capability-submitted', actor: input.submittedBy }];
-  const runningSteps = new Set<CancellationScope>();
-  let recordedCount = 0;
-  let lastError: string | undefined;
-  // The request's place in its capability's queue; it holds a slot while Executing.
-  const slot = {
-    holder: workflowInfo().workflowId,
-    requestId,
-    workflowId: workflowInfo().workflowId,
-    capability: definition.name,
-    queuedSince: input.submittedAt,
-    // Snapshots taken before queues existed carry no queue defaults.
-    defaultMaxConcurrent: (definition.queue as CapabilityDefinition['queue'] | undefined)?.maxConcurrent ?? 10,
+  // Requests started before versions existed ran their one execution in this workflow.
+  if (!patched('request-versions')) {
+    return interpretExecution(
+      { ...input, version: 1, execution: 1, startedBy: input.submittedBy, queuedSince: input.submittedAt },
+      'single-workflow',
+    );
+  }
+
+  const { requestId, definition } = input;
+  // Snapshots taken before versions existed carry no version policy.
+  const policy = (definition.versions as CapabilityDefinition['versions'] | undefined) ?? defaultVersionPolicy;
+  const book = new VersionBook(requestId, policy);
+  // Version 1 exists from the start, so queries and messages always find a current version.
+  const first = book.addVersion(input.parameters, input.submittedBy);
+  book.startExecution(first);
+  const inbox: Command[] = [];
+  const decisionsInFlight = new Map<string, { decision: QaDecision; reply?: Trigger<QaDecisionResult> }>();
+  // Answers to Update callers wait until the read model shows what they caused (read your writes).
+  const answersAfterPublish: (() => void)[] = [];
+  const cancelsInFlight: Trigger<{ state: State }>[] = [];
+  let seq = 0;
+  let recorded = { state: '', sealed: false, currentVersion: 0 };
+  // The API starts the workflow with CapabilityState = the definition's initial state.
+  let searchedState: State = definition.initial;
+
+  const refuse = (refusal: Refusal | undefined) => {
+    if (refusal) reject(refusal.type, refusal.message);
   };
-  let waitingForSlot = false;
-  let slotJoined = false;
-  const pendingDeliveries: Promise<void>[] = [];
-  // Where a request awaiting QA stands against its capability's deadlines.
-  const qaClock = { since: 0, reminded: false, escalations: 0, expired: false };
-  const slotGranted = () => {
-    if (!waitingForSlot) return; // the signal and the activity's answer may both say so
-    waitingForSlot = false;
-    inbox.push({ event: 'resume', actor: ENGINE });
+  const qaTarget = (decision: QaDecision): VersionState => {
+    if (decision?.decision !== 'pass' && decision?.decision !== 'fail') reject(RejectionType.InvalidDecision, 'decision must be "pass" or "fail"');
+    const target = book.qaTarget(decision.version);
+    if ('type' in target) reject(target.type, target.message);
+    return target;
+  };
+  /** Marks the decision in flight at once, so a second decision arriving meanwhile is refused. */
+  const acceptDecision = (decision: QaDecision, reply?: Trigger<QaDecisionResult>) => {
+    const version = qaTarget(decision);
+    latest(version).pendingDecision = decision.decision;
+    inbox.push({ kind: 'qa', version: version.version, decision, ...(reply ? { reply } : {}) });
   };
 
   // Messages -----------------------------------------------------------------------------------
-  const queued = (event: CapabilityEvent) => inbox.some((m) => m.event === event);
-
-  const validateQaDecision = (decision: QaDecision) => {
-    if (decision?.decision !== 'pass' && decision?.decision !== 'fail') reject(RejectionType.InvalidDecision, 'decision must be "pass" or "fail"');
-    if (machine.state === 'Cancelled' || queued('cancel')) reject(RejectionType.RequestCancelled, 'the request is cancelled');
-    if (machine.hasSeen('qa-pass') || machine.hasSeen('qa-fail') || queued('qa-pass') || queued('qa-fail')) {
-      reject(RejectionType.QaAlreadyDecided, 'QA has already been decided for this request');
-    }
-    if (machine.state !== 'AwaitingQa') reject(RejectionType.NotAwaitingQa, `the request is not awaiting QA (it is ${machine.state})`);
-  };
-  const acceptQaDecision = (decision: QaDecision, applied?: Trigger<TransitionRecord>) => {
-    inbox.push({
-      event: decision.decision === 'pass' ? 'qa-pass' : 'qa-fail',
-      actor: decision.reviewer || 'operator',
-      details: { decision: decision.decision, ...(decision.comment ? { comment: decision.comment } : {}) },
-      ...(applied ? { applied } : {}),
-    });
-  };
-
-  setHandler(requestStateQuery, () => ({ state: machine.state, transitions: machine.transitions }));
-  setHandler(slotGrantedSignal, slotGranted);
+  setHandler(requestOverviewQuery, () => book.overview());
+  setHandler(executionChangedSignal, (report) => void inbox.push({ kind: 'report', report }));
   setHandler(
     qaDecisionUpdate,
     async (decision) => {
-      // Again: updates delivered together are all validated before any handler runs.
-      validateQaDecision(decision);
-      const applied = new Trigger<TransitionRecord>();
-      acceptQaDecision(decision, applied);
-      const record = await applied;
-      return { decision: decision.decision, state: record.to };
+      const reply = new Trigger<QaDecisionResult>();
+      acceptDecision(decision, reply); // validated again: updates delivered together are all validated first
+      return await reply;
     },
-    { validator: validateQaDecision, description: 'A reviewer passes or fails the products awaiting QA' },
+    { validator: (decision) => void qaTarget(decision), description: 'A reviewer passes or fails a version awaiting QA ("version" may be left out while only one awaits)' },
   );
   setHandler(
     qaDecisionSignal,
     (decision) => {
       try {
-        validateQaDecision(decision);
-        acceptQaDecision(decision);
+        acceptDecision(decision);
       } catch (err) {
         log.warn('QA decision signal ignored', { reason: (err as Error).message });
       }
     },
-    { description: 'The same decision for operators: temporal workflow signal --name qaDecision' },
+    { description: 'The same decision for operators: temporal workflow signal --name qaDecision --input \'{"version":1,"decision":"pass","reviewer":"ops"}\'' },
+  );
+  setHandler(
+    addVersionUpdate,
+    async (request) => {
+      const reply = new Trigger<StartedExecution>();
+      inbox.push({ kind: 'add-version', request, reply });
+      return await reply;
+    },
+    { validator: (_request: NewVersionRequest) => refuse(book.refuseNewVersion()), description: 'A new version with edited parameters, run at once' },
+  );
+  setHandler(
+    retryExecutionUpdate,
+    async (request) => {
+      const reply = new Trigger<StartedExecution>();
+      inbox.push({ kind: 'retry', request, reply });
+      return await reply;
+    },
+    {
+      validator: (request) => {
+        const target = book.retryTarget(request.version);
+        if ('type' in target) reject(target.type, target.message);
+      },
+      description: 'An operator re-runs a failed version as a new execution',
+    },
   );
   setHandler(
     cancelRequestUpdate,
     async (request) => {
-      const applied = new Trigger<TransitionRecord>();
-      inbox.push({ event: 'cancel', actor: request.actor, details: { reason: request.reason }, applied });
-      return { state: (await applied).to };
+      refuse(book.refuseCancel());
+      book.cancel(request.actor, request.reason);
+      const done = new Trigger<{ state: State }>();
+      cancelsInFlight.push(done);
+      inbox.push({ kind: 'cancel', request });
+      return await done;
     },
-    {
-      validator: (_request: CancelRequest) => {
-        if (machine.state === 'Cancelled' || queued('cancel')) reject(RejectionType.RequestCancelled, 'the request is already cancelled');
-        if (machine.isFinal) reject(RejectionType.RequestFinished, `the request has already ended (${machine.state})`);
-        if (!machine.transitionFor('cancel')) reject(RejectionType.NotCancellable, `a request cannot be cancelled while ${machine.state}`);
-      },
-      description: 'Cancel the request; a running execution step is cancelled too',
-    },
+    { validator: (_request: CancelRequest) => refuse(book.refuseCancel()), description: 'Cancel the request: every running execution is cancelled' },
   );
 
-  // Actions ------------------------------------------------------------------------------------
-  /** Starts a step; its end comes back later as `workflow-complete` / `workflow-failed`. */
-  const startStep = (kind: 'execution' | 'ingestion', step: ExecutionStep) => {
-    const scope = new CancellationScope();
-    runningSteps.add(scope);
-    void scope
-      .run(() => executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, kind, step, parameters: input.parameters }]))
-      .then(
-        () => inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } }),
-        (err: unknown) => {
-          if (!isCancellation(err)) inbox.push({ event: 'workflow-failed', actor: ENGINE, details: { [kind]: step }, error: describe(err) });
-        },
-      )
-      .finally(() => runningSteps.delete(scope));
-  };
+  // Bookkeeping --------------------------------------------------------------------------------
+  const snapshot = () => ({ state: book.state, sealed: book.sealed, currentVersion: book.current.version });
 
-  const runAction = async (spec: ActionSpec, cause: Inbound, to: State): Promise<void> => {
-    const { action, argument } = parseAction(spec);
-    // The transition these actions belong to will be number `seq`: the idempotency key of what they send.
-    const seq = machine.transitions.length + 1;
-    switch (action) {
-      case 'QueueWorkflow':
-        // Requests started before capability queues existed were granted a slot at once.
-        if (!patched('capability-queues')) {
-          inbox.push({ event: 'resume', actor: ENGINE });
-          return;
-        }
-        waitingForSlot = true;
-        slotJoined = true;
-        if (await enqueueForSlot(slot)) slotGranted();
-        return;
-      case 'ExecuteWorkflow':
-        return startStep('execution', definition.step);
-      case 'Ingest':
-        return startStep('ingestion', definition.qa!.ingestStep);
-      case 'AnnounceQa':
-        await announceQa({ requestId, capability: definition.name, announcedAt: new Date().toISOString() });
-        // Requests announced before notifications existed told nobody.
-        if (patched('qa-announce-notification')) await notify('qa-announce', seq, to, cause);
-        return;
-      case 'SendMessage': {
-        if (!input.callbackUrl) return; // the submitter asked for no callbacks
-        // In the background: a slow or dead callback receiver never holds the request (or its
-        // slot) back. Best effort by design: one never accepted is recorded, not a failure.
-        const delivery = sendMessage({
-          requestId,
-          seq,
-          message: argument!,
-          callbackUrl: input.callbackUrl,
-          submittedBy: input.submittedBy,
-          event: { requestId, capability: definition.name, state: to, transition: { seq, from: machine.state, event: cause.event, to }, occurredAt: new Date().toISOString() },
-        }).catch((err: unknown) => {
-          if (!isCancellation(err)) log.warn('callback not delivered', { requestId, seq, error: describe(err) });
-        });
-        pendingDeliveries.push(delivery);
-        return;
-      }
-      case 'SendNotification':
-        await notify(argument as NotificationTemplate, seq, to, cause);
-        return;
-      case 'QaPass':
-      case 'QaFail':
-        await recordQaDecision({
-          requestId,
-          decision: action === 'QaPass' ? 'pass' : 'fail',
-          reviewer: cause.actor,
-          comment: typeof cause.details?.comment === 'string' ? cause.details.comment : null,
-          decidedAt: new Date().toISOString(),
-        });
-        return;
-      default:
-        throw ApplicationFailure.create({ type: 'UnsupportedAction', message: `action ${action} is not supported by this worker`, nonRetryable: true });
-    }
-  };
-
-  const notify = (template: NotificationTemplate, seq: number, to: State, cause: Inbound, occurrence = 0) =>
-    sendNotification({
+  const recordEvent = async (
+    type: RequestEventType,
+    actor: string,
+    details: Record<string, unknown>,
+    refs: { version?: VersionState; execution?: ExecutionState; newVersion?: boolean } = {},
+  ) => {
+    seq += 1;
+    recorded = snapshot();
+    await recordRequestEvent({
       requestId,
-      seq,
-      occurrence,
-      template,
-      capability: definition.name,
-      state: to,
-      // Snapshots taken before notifications existed carry no recipients.
-      recipients: (definition.recipients as CapabilityDefinition['recipients'] | undefined) ?? { reviewers: [], dataAnalysts: [], operators: [] },
-      ...(cause.error ? { error: cause.error } : {}),
+      event: {
+        seq,
+        type,
+        actor,
+        details,
+        occurredAt: new Date().toISOString(),
+        ...(refs.version ? { version: refs.version.version } : {}),
+        ...(refs.newVersion && refs.version ? { newVersion: { parameters: refs.version.parameters } } : {}),
+        ...(refs.execution ? { execution: refs.execution.execution, newExecution: { workflowId: refs.execution.workflowId } } : {}),
+      },
+      snapshot: recorded,
     });
-
-  // Transitions --------------------------------------------------------------------------------
-  const flushRecords = async () => {
-    while (recordedCount < machine.transitions.length) {
-      const transition = machine.transitions[recordedCount]!;
-      await recordTransition.executeWithOptions({ ...bookkeepingOptions, summary: `record ${transition.from} → ${transition.to}` }, [{ requestId, transition }]);
-      recordedCount += 1;
-    }
   };
 
-  const enter = async (transition: Transition, cause: Inbound, error: string | undefined): Promise<TransitionRecord> => {
-    const record = machine.apply(
-      { event: cause.event, to: transition.to, actions: transition.actions, actor: cause.actor, details: cause.details ?? {}, ...(error ? { error } : {}) },
-      new Date(),
+  /** The read model, the search attribute and the Web UI follow the request's state. */
+  const publish = async () => {
+    const now = snapshot();
+    if (now.state !== searchedState) {
+      searchedState = now.state;
+      upsertSearchAttributes([{ key: capabilityStateKey, value: now.state }]);
+    }
+    setCurrentDetails(
+      [`**${now.state}**${now.sealed ? ' (sealed)' : ''}, current version ${now.currentVersion}`, '', ...book.overview().versions.map((v) => `- v${v.version}: ${v.state} (${v.executions.length} execution(s))`)].join('\n'),
     );
-    if (error) lastError = error;
-    if (record.to === 'AwaitingQa') Object.assign(qaClock, { since: Date.now(), reminded: false, escalations: 0, expired: false });
-    if (machine.state === 'Cancelled') for (const scope of runningSteps) scope.cancel();
-    // Every way out of the queue or of execution gives the slot back.
-    if (slotJoined && (record.from === 'Queued' || record.from === 'Executing') && record.to !== 'Executing') {
-      waitingForSlot = false;
-      slotJoined = false;
-      await releaseSlot(slot);
-    }
-    upsertSearchAttributes([{ key: capabilityStateKey, value: record.to }]);
-    setCurrentDetails(`**${machine.state}** since ${record.occurredAt}\n\nLast transition: [${record.from}] - <${record.event}> -> [${record.to}] by ${record.actor}`);
-    await flushRecords();
-    return record;
+    if (now.state === recorded.state && now.sealed === recorded.sealed && now.currentVersion === recorded.currentVersion) return;
+    seq += 1;
+    recorded = now;
+    await recordRequestState({ requestId, seq, snapshot: now });
   };
 
-  /** Runs one event; a failing action falls back to the definition's failure transition. */
-  const handle = async (inbound: Inbound): Promise<void> => {
-    const transition = machine.transitionFor(inbound.event);
-    if (!transition) {
-      log.warn('event has no transition from the current state; ignored', { event: inbound.event, state: machine.state });
-      inbound.applied?.reject(
-        ApplicationFailure.create({ type: RejectionType.NoLongerApplies, message: `<${inbound.event}> no longer applies: the request is ${machine.state}` }),
-      );
-      return;
-    }
-    let record: TransitionRecord;
-    try {
-      for (const action of transition.actions) await runAction(action, inbound, transition.to);
-      record = await enter(transition, inbound, inbound.error);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      record = await fail(inbound, describe(err));
-    }
-    inbound.applied?.resolve(record);
-  };
-
-  const fail = async (cause: Inbound, error: string): Promise<TransitionRecord> => {
-    const fallback = machine.failureFor();
-    if (fallback) {
-      try {
-        for (const action of fallback.actions) await runAction(action, { ...cause, error }, fallback.to);
-        return await enter(fallback, { ...cause, event: fallback.event }, error);
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        error = `${error}; then the failure transition failed too: ${describe(err)}`;
-      }
-    }
-    // No way out declared (or it failed as well): end visibly rather than wait forever.
-    return enter({ from: machine.state, event: cause.event, actions: [], to: 'Failed' }, cause, error);
-  };
-
-  /** The next QA deadline step, if the request is awaiting QA under a capability that has deadlines. */
-  const nextQaStep = (): { at: number; run: () => Promise<void> } | undefined => {
-    const deadlines = machine.state === 'AwaitingQa' ? definition.qa?.deadlines : undefined;
-    if (!deadlines) return undefined;
-    const seq = machine.transitions.length + 1;
-    const notice = (template: 'qa-reminder' | 'qa-escalation', occurrence: number) =>
-      notify(template, seq, 'AwaitingQa', { event: 'qa-fail', actor: ENGINE }, occurrence);
-    const escalate = async () => {
-      qaClock.escalations += 1;
-      await notice('qa-escalation', qaClock.escalations - 1);
-    };
-    if (!qaClock.reminded) {
-      return {
-        at: qaClock.since + deadlines.reminderAfterMs,
-        run: async () => {
-          qaClock.reminded = true;
-          await notice('qa-reminder', 0);
+  // Executions ---------------------------------------------------------------------------------
+  const launch = async (
+    version: VersionState,
+    actor: string,
+    options: { resumeIngestion?: CapabilityExecutionInput['resumeIngestion']; newVersion?: boolean; execution?: ExecutionState } = {},
+  ) => {
+    const execution = options.execution ?? book.startExecution(version, { resumesIngestion: !!options.resumeIngestion });
+    await recordEvent(options.newVersion ? 'version-added' : 'execution-started', actor, {}, { version, execution, newVersion: !!options.newVersion });
+    const first = version.version === 1 && execution.execution === 1;
+    const child = await startChild(capabilityExecution, {
+      workflowId: execution.workflowId,
+      args: [
+        {
+          requestId,
+          version: version.version,
+          execution: execution.execution,
+          ...(input.callbackUrl ? { callbackUrl: input.callbackUrl } : {}),
+          definition,
+          parameters: version.parameters,
+          startedBy: actor,
+          submittedBy: input.submittedBy,
+          // The first execution keeps the request's place in the queue; later ones queue from now.
+          queuedSince: first ? input.submittedAt : new Date().toISOString(),
+          ...(options.resumeIngestion ? { resumeIngestion: options.resumeIngestion } : {}),
         },
-      };
-    }
-    if (qaClock.escalations === 0) return { at: qaClock.since + deadlines.escalateAfterMs, run: escalate };
-    if (!qaClock.expired) {
-      return {
-        at: qaClock.since + deadlines.deadlineMs,
-        run: async () => {
-          qaClock.expired = true;
-          if (deadlines.onDeadline === 'fail') {
-            inbox.push({ event: 'qa-fail', actor: ENGINE, details: { decision: 'fail', comment: 'QA deadline passed' }, error: 'QA deadline passed' });
-          } else {
-            await escalate();
-          }
-        },
-      };
-    }
-    // Waiting on past the deadline: keep escalating.
-    return { at: qaClock.since + deadlines.deadlineMs + (qaClock.escalations - 1) * deadlines.escalateAfterMs, run: escalate };
+      ],
+      // A request terminated by hand still lets its executions give their queue slots back.
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `${definition.name} request ${requestId}: version ${version.version}, execution ${execution.execution}`,
+      typedSearchAttributes: [
+        { key: capabilityNameKey, value: definition.name },
+        { key: requestIdKey, value: requestId },
+      ],
+    });
+    void child.result().then(
+      (outcome) => inbox.push({ kind: 'ended', version: version.version, execution: execution.execution, outcome }),
+      (err: unknown) => inbox.push({ kind: 'ended', version: version.version, execution: execution.execution, outcome: { error: describe(err) } }),
+    );
+    return { version: version.version, execution: execution.execution, workflowId: execution.workflowId };
   };
 
-  /** Waits for the next event; on the way, re-checks a queue place and keeps QA deadlines. */
-  const nextEvent = async (): Promise<Inbound | undefined> => {
-    const qaStep = nextQaStep();
-    const recheckSlot = async () => {
-      if (await checkSlot(slot)) slotGranted();
-    };
-    const wakeUps = [...(waitingForSlot ? [{ at: Date.now() + SLOT_RECHECK_MS, run: recheckSlot }] : []), ...(qaStep ? [qaStep] : [])];
-    if (wakeUps.length === 0) {
-      await condition(() => inbox.length > 0);
-    } else {
-      const first = wakeUps.reduce((a, b) => (b.at < a.at ? b : a));
-      if (!(await condition(() => inbox.length > 0, Math.max(first.at - Date.now(), 1)))) {
-        await first.run();
-        return undefined;
-      }
+  /** A sealed or cancelled request stops its other executions: QaFail if awaiting QA, cancel otherwise. */
+  const stopTheOthers = async () => {
+    for (const order of book.stopOrders()) {
+      order.execution.toldToStopIn = order.execution.state;
+      const child = getExternalWorkflowHandle(order.execution.workflowId);
+      const actor = book.cancelled?.actor ?? ENGINE;
+      if (order.how === 'qa-fail') await child.signal(qaDecisionSignal, { decision: 'fail', reviewer: ENGINE, comment: order.reason });
+      else await child.signal(cancelExecutionSignal, { actor, reason: order.reason });
     }
-    return inbox.shift();
+  };
+
+  /** Answers the reviewer whose decision the execution has now applied (or moved past). */
+  const settleDecision = (report: ExecutionReport) => {
+    const execution = book.version(report.version)?.executions[report.execution - 1];
+    const inFlight = execution && decisionsInFlight.get(execution.workflowId);
+    if (!inFlight || report.transition.from !== 'AwaitingQa') return;
+    decisionsInFlight.delete(execution.workflowId);
+    const applied = report.transition.event === (inFlight.decision.decision === 'pass' ? 'qa-pass' : 'qa-fail') && report.transition.actor === inFlight.decision.reviewer;
+    const reply = inFlight.reply;
+    if (!reply) return;
+    if (applied) answersAfterPublish.push(() => reply.resolve({ version: report.version, decision: inFlight.decision.decision, state: report.transition.to }));
+    else reply.reject(ApplicationFailure.create({ type: RejectionType.NoLongerApplies, message: `version ${report.version} moved on: ${report.transition.event} by ${report.transition.actor}` }));
+  };
+
+  const answerOrRefuse = async <T>(reply: Trigger<T>, refusal: Refusal | undefined, run: () => Promise<T>) => {
+    if (refusal) reply.reject(ApplicationFailure.create({ type: refusal.type, message: refusal.message }));
+    else reply.resolve(await run());
+  };
+
+  const process = async (command: Command) => {
+    switch (command.kind) {
+      case 'report':
+        if (book.apply(command.report)) settleDecision(command.report);
+        break;
+      case 'ended': {
+        book.ended(command.version, command.execution, command.outcome);
+        const execution = book.version(command.version)?.executions[command.execution - 1];
+        const inFlight = execution && decisionsInFlight.get(execution.workflowId);
+        if (inFlight) {
+          decisionsInFlight.delete(execution.workflowId);
+          inFlight.reply?.reject(ApplicationFailure.create({ type: RejectionType.NoLongerApplies, message: `version ${command.version} ended ${execution.state}` }));
+        }
+        break;
+      }
+      case 'add-version':
+        await answerOrRefuse(command.reply, book.refuseNewVersion(), () =>
+          launch(book.addVersion(command.request.parameters, command.request.actor), command.request.actor, { newVersion: true }),
+        );
+        break;
+      case 'retry': {
+        const target = book.retryTarget(command.request.version);
+        await answerOrRefuse(command.reply, 'type' in target ? target : undefined, async () => {
+          const { version, resumeIngestion } = target as Exclude<typeof target, Refusal>;
+          await recordEvent('retry-requested', command.request.actor, { ...(command.request.reason ? { reason: command.request.reason } : {}) }, { version });
+          return launch(version, command.request.actor, resumeIngestion ? { resumeIngestion } : {});
+        });
+        break;
+      }
+      case 'qa': {
+        const execution = latest(book.version(command.version)!);
+        if (execution.state !== 'AwaitingQa') {
+          command.reply?.reject(ApplicationFailure.create({ type: RejectionType.NoLongerApplies, message: `version ${command.version} is no longer awaiting QA (it is ${execution.state})` }));
+          break;
+        }
+        decisionsInFlight.set(execution.workflowId, { decision: command.decision, ...(command.reply ? { reply: command.reply } : {}) });
+        const { decision, reviewer, comment } = command.decision;
+        await getExternalWorkflowHandle(execution.workflowId).signal(qaDecisionSignal, { decision, reviewer, ...(comment ? { comment } : {}) });
+        break;
+      }
+      case 'cancel':
+        await recordEvent('cancel-requested', command.request.actor, { reason: command.request.reason });
+        break;
+    }
+    const wasSealed = recorded.sealed;
+    await stopTheOthers();
+    if (book.sealed && !wasSealed && !book.cancelled) await recordEvent('sealed', ENGINE, { reason: `version ${book.winner!.version} ${book.winner!.how}` });
+    await publish();
+    for (const answer of answersAfterPublish.splice(0)) answer();
+    if (!book.hasActiveExecutions) for (const done of cancelsInFlight.splice(0)) done.resolve({ state: book.state });
   };
 
   // The loop -----------------------------------------------------------------------------------
   await registerRequest({ requestId, capability: definition.name, parameters: input.parameters, submittedBy: input.submittedBy, submittedAt: input.submittedAt });
+  await launch(first, input.submittedBy, { newVersion: true, execution: book.version(1)!.executions[0]! });
+  await publish();
   try {
-    while (!machine.isFinal) {
-      const inbound = await nextEvent();
-      if (inbound) await handle(inbound);
+    while (!book.isOver) {
+      if (!book.hasOpenExecutions && inbox.length === 0) {
+        // Every version has failed: open for a new version or a retry until the window passes.
+        if (!(await condition(() => inbox.length > 0, Math.max(policy.retryWindowMs, 1)))) {
+          book.closed = true;
+          await recordEvent('closed', ENGINE, { reason: 'the retry window passed with every version failed' });
+          break;
+        }
+      }
+      await condition(() => inbox.length > 0);
+      await process(inbox.shift()!);
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    // Cancelled through Temporal itself (`temporal workflow cancel`): record it as a cancel.
+    // Cancelled through Temporal itself (`temporal workflow cancel`): the executions are cancelled
+    // with it; wait for them to say so, and record who did it.
     await CancellationScope.nonCancellable(async () => {
-      const cause: Inbound = { event: 'cancel', actor: 'temporal', details: { reason: 'workflow cancelled through Temporal' } };
-      await enter(machine.transitionFor('cancel') ?? { from: machine.state, event: 'cancel', actions: [], to: 'Cancelled' }, cause, undefined);
+      if (!book.cancelled && book.hasActiveExecutions) {
+        book.cancel('temporal', 'workflow cancelled through Temporal');
+        await recordEvent('cancel-requested', 'temporal', { reason: 'workflow cancelled through Temporal' });
+      }
+      while (book.hasOpenExecutions) {
+        await condition(() => inbox.length > 0);
+        await process(inbox.shift()!);
+      }
+      await publish();
     });
   }
-  // The request has ended; callbacks still being retried finish before the workflow closes.
-  await Promise.all(pendingDeliveries);
-  // Let Update callers waiting on a transition that will never come hear why.
-  for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
-
-  return { state: machine.state, ...(lastError === undefined ? {} : { error: lastError }) };
+  // Let Update callers waiting on something that will never come hear why.
+  const ended = () => ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${book.state}` });
+  for (const pending of inbox) if ('reply' in pending) pending.reply?.reject(ended());
+  for (const pending of decisionsInFlight.values()) pending.reply?.reject(ended());
+  const error = latest(book.current).error;
+  return { state: book.state, ...(book.state === 'Failed' && error ? { error } : {}) };
 }
 
-function reject(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
-  }
-  return String(err);
+function latest(version: VersionState): ExecutionState {
+  return version.executions[version.executions.length - 1]!;
 }

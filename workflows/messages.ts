@@ -11,6 +11,8 @@ export interface RequestStateView {
 export const requestStateQuery = defineQuery<RequestStateView>('requestState');
 
 export interface QaDecision {
+  /** Which version is decided; may be left out while only one version awaits QA. */
+  version?: number;
   decision: 'pass' | 'fail';
   /** Who decided: the reviewer's principal id (API) or a name given by the operator (signal). */
   reviewer: string;
@@ -18,7 +20,9 @@ export interface QaDecision {
 }
 
 export interface QaDecisionResult {
+  version: number;
   decision: 'pass' | 'fail';
+  /** Where the decided version went (the request follows it when it passed). */
   state: State;
 }
 
@@ -40,6 +44,64 @@ export interface CancelRequest {
 
 export const cancelRequestUpdate = defineUpdate<{ state: State }, [CancelRequest]>('cancelRequest');
 
+/** The request tells one of its executions to stop (a cancel of the request, or another version passed). */
+export const cancelExecutionSignal = defineSignal<[CancelRequest]>('cancelExecution');
+
+export interface NewVersionRequest {
+  actor: string;
+  parameters: Record<string, unknown>;
+}
+
+export interface RetryRequest {
+  actor: string;
+  /** Which version to re-run; by default the current one. */
+  version?: number;
+  reason?: string;
+}
+
+export interface StartedExecution {
+  version: number;
+  execution: number;
+  workflowId: string;
+}
+
+/** A new version of the request with edited parameters, run at once. */
+export const addVersionUpdate = defineUpdate<StartedExecution, [NewVersionRequest]>('addVersion');
+
+/** An operator re-runs a version whose execution failed, as a new execution of the same version. */
+export const retryExecutionUpdate = defineUpdate<StartedExecution, [RetryRequest]>('retryExecution');
+
+/** An execution tells its request about each transition it recorded. */
+export interface ExecutionReport {
+  version: number;
+  execution: number;
+  transition: TransitionRecord;
+}
+export const executionChangedSignal = defineSignal<[ExecutionReport]>('executionChanged');
+
+export interface ExecutionView {
+  execution: number;
+  workflowId: string;
+  state: State;
+  error?: string;
+}
+
+export interface VersionView {
+  version: number;
+  state: State;
+  executions: readonly ExecutionView[];
+}
+
+export interface RequestOverview {
+  state: State;
+  sealed: boolean;
+  currentVersion: number;
+  versions: readonly VersionView[];
+}
+
+/** A request's versions and executions, live from its workflow. */
+export const requestOverviewQuery = defineQuery<RequestOverview>('requestOverview');
+
 /** Failure types the handlers reject with; the API turns each into a 409. */
 export const RejectionType = {
   NotAwaitingQa: 'NotAwaitingQa',
@@ -50,4 +112,11 @@ export const RejectionType = {
   InvalidDecision: 'InvalidDecision',
   /** Accepted, but the request had moved on by the time it came up (e.g. two decisions at once). */
   NoLongerApplies: 'NoLongerApplies',
+  /** A version passed QA (or completed), the request was cancelled, or its retry window closed. */
+  RequestSealed: 'RequestSealed',
+  SingleVersionOnly: 'SingleVersionOnly',
+  UnknownVersion: 'UnknownVersion',
+  /** Several versions await QA: the decision must name one. */
+  VersionRequired: 'VersionRequired',
+  NotRetryable: 'NotRetryable',
 } as const;

@@ -23,8 +23,12 @@ export class RequestMachine {
   private current: State;
   private readonly history: TransitionRecord[] = [];
 
-  constructor(private readonly definition: CapabilityDefinition) {
-    this.current = definition.initial;
+  /** `startAt`: where an execution that resumes part-way begins (a retried ingestion starts AwaitingQa). */
+  constructor(
+    private readonly definition: CapabilityDefinition,
+    startAt: State = definition.initial,
+  ) {
+    this.current = startAt;
   }
 
   get state(): State {

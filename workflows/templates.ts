@@ -1,4 +1,4 @@
-import type { CapabilityDefinition, ExecutionStep, QaSettings, Recipients, Transition } from './capability-model';
+import { defaultVersionPolicy, type CapabilityDefinition, type ExecutionStep, type QaSettings, type Recipients, type Transition, type VersionPolicy } from './capability-model';
 
 const noRecipients: Recipients = { reviewers: [], dataAnalysts: [], operators: [] };
 
@@ -12,7 +12,14 @@ const noRecipients: Recipients = { reviewers: [], dataAnalysts: [], operators: [
  * ```
  * plus `<cancel>` from every state before the end.
  */
-export function run(options: { name: string; description: string; step: ExecutionStep; maxConcurrent?: number; recipients?: Recipients }): CapabilityDefinition {
+export function run(options: {
+  name: string;
+  description: string;
+  step: ExecutionStep;
+  maxConcurrent?: number;
+  recipients?: Recipients;
+  versions?: Partial<VersionPolicy>;
+}): CapabilityDefinition {
   return {
     name: options.name,
     description: options.description,
@@ -20,6 +27,7 @@ export function run(options: { name: string; description: string; step: Executio
     step: options.step,
     queue: { maxConcurrent: options.maxConcurrent ?? 10 },
     recipients: options.recipients ?? noRecipients,
+    versions: { ...defaultVersionPolicy, ...options.versions },
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { listNotificationHistory } from '../../db/notifications';
 import { listQaReviews } from '../../db/qa-reviews';
+import { listRequestEvents, listVersions } from '../../db/request-versions';
 import { findRequest, listRequests, listTransitions, type RequestRow } from '../../db/requests';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { notFound } from '../problem';
@@ -8,10 +9,36 @@ import { notFound } from '../problem';
 export async function getRequest(db: Pool, id: string) {
   const row = await findRequest(db, id);
   if (!row) throw notFound(`request ${id} does not exist`);
-  const [transitions, reviews] = await Promise.all([listTransitions(db, id), listQaReviews(db, id)]);
+  const [transitions, reviews, { versions, executions }, events] = await Promise.all([
+    listTransitions(db, id),
+    listQaReviews(db, id),
+    listVersions(db, id),
+    listRequestEvents(db, id),
+  ]);
   return {
     ...summary(row),
     parameters: row.parameters,
+    versions: versions.map((v) => ({
+      version: v.version,
+      state: v.state,
+      current: v.version === row.currentVersion,
+      parameters: v.parameters,
+      createdBy: v.createdBy,
+      createdAt: v.createdAt.toISOString(),
+      executions: executions
+        .filter((e) => e.version === v.version)
+        .map((e) => ({
+          execution: e.execution,
+          workflowId: e.workflowId,
+          state: e.state,
+          error: e.error,
+          current: e.execution === v.currentExecution,
+          startedBy: e.startedBy,
+          startedAt: e.startedAt.toISOString(),
+          updatedAt: e.updatedAt.toISOString(),
+        })),
+    })),
+    events: events.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })),
     transitions: transitions.map((t) => ({ ...t, occurredAt: t.occurredAt.toISOString() })),
     qa: reviews.map((r) => ({
       version: r.version,
@@ -70,6 +97,8 @@ function summary(row: RequestRow) {
     workflowId: row.workflowId,
     capability: row.capability,
     state: row.state,
+    sealed: row.sealed,
+    currentVersion: row.currentVersion,
     submittedBy: row.submittedBy,
     submittedAt: row.submittedAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

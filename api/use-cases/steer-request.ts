@@ -1,12 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import type { CapabilityCatalog } from '../../capabilities/capability-catalog';
 import { findRequest } from '../../db/requests';
-import { cancelRequestUpdate, qaDecisionUpdate, RejectionType } from '../../workflows/messages';
+import { addVersionUpdate, cancelRequestUpdate, qaDecisionUpdate, RejectionType, retryExecutionUpdate } from '../../workflows/messages';
 import type { Principal } from '../auth';
-import { HttpProblem, notFound, problemTypes } from '../problem';
+import { HttpProblem, notFound, problemTypes, validationProblem } from '../problem';
 import { isTemporalUnavailable } from '../temporal-errors';
 
 export interface SteerDeps {
+  catalog: CapabilityCatalog;
   db: Pool;
   temporal: Client;
   /** How long to wait for a worker to apply an update before answering 503. */
@@ -15,27 +17,63 @@ export interface SteerDeps {
 
 const rejectionTypes = new Set<string>(Object.values(RejectionType));
 
-/** A reviewer's QA decision, as a Temporal Update: answered once the workflow has applied it. */
-export async function decideQa(deps: SteerDeps, id: string, principal: Principal, body: { decision: 'pass' | 'fail'; comment?: string }) {
+/** Most refusals are conflicts with the request's state; these name something that is not there or not said. */
+const rejectionStatus: Partial<Record<string, { status: number; title: string; field?: string }>> = {
+  [RejectionType.UnknownVersion]: { status: 404, title: 'Not found', field: 'version' },
+  [RejectionType.VersionRequired]: { status: 422, title: 'Validation failed', field: 'version' },
+};
+
+/** A reviewer's QA decision on a version, as a Temporal Update: answered once the execution has applied it. */
+export async function decideQa(deps: SteerDeps, id: string, principal: Principal, body: { version?: number; decision: 'pass' | 'fail'; comment?: string }) {
   const request = await requireRequest(deps, id);
   const result = await updateOrConflict(deps, request.state, () =>
+    deps.temporal.workflow.getHandle(request.workflowId).executeUpdate(qaDecisionUpdate, {
+      args: [{ ...(body.version ? { version: body.version } : {}), decision: body.decision, reviewer: principal.id, ...(body.comment ? { comment: body.comment } : {}) }],
+    }),
+  );
+  return { id, version: result.version, decision: result.decision, state: result.state };
+}
+
+/** A new version with edited parameters: its submitter or an operator. */
+export async function addVersion(deps: SteerDeps, id: string, principal: Principal, body: { parameters: Record<string, unknown> }) {
+  const request = await requireRequest(deps, id);
+  requireOwnerOrOperator(request, principal, 'add a version to');
+  const schema = deps.catalog.parametersOf(request.capability);
+  const parsed = schema?.safeParse(body.parameters);
+  if (parsed && !parsed.success) throw validationProblem(parsed.error.issues, 'parameters');
+  const started = await updateOrConflict(deps, request.state, () =>
     deps.temporal.workflow
       .getHandle(request.workflowId)
-      .executeUpdate(qaDecisionUpdate, { args: [{ decision: body.decision, reviewer: principal.id, ...(body.comment ? { comment: body.comment } : {}) }] }),
+      .executeUpdate(addVersionUpdate, { args: [{ actor: principal.id, parameters: parsed?.data ?? body.parameters }] }),
   );
-  return { id, decision: result.decision, state: result.state };
+  return { id, ...started, links: { request: `/v1/requests/${id}` } };
+}
+
+/** An operator re-runs a failed version as a new execution. */
+export async function retryRequest(deps: SteerDeps, id: string, principal: Principal, body: { version?: number; reason?: string }) {
+  const request = await requireRequest(deps, id);
+  const started = await updateOrConflict(deps, request.state, () =>
+    deps.temporal.workflow.getHandle(request.workflowId).executeUpdate(retryExecutionUpdate, {
+      args: [{ actor: principal.id, ...(body.version ? { version: body.version } : {}), ...(body.reason ? { reason: body.reason } : {}) }],
+    }),
+  );
+  return { id, ...started, links: { request: `/v1/requests/${id}` } };
 }
 
 /** Cancels a request: its owner (the submitting key) or an operator. */
 export async function cancelRequest(deps: SteerDeps, id: string, principal: Principal, body: { reason: string }) {
   const request = await requireRequest(deps, id);
-  if (principal.role !== 'operator' && request.submittedBy !== principal.id) {
-    throw new HttpProblem(403, 'Forbidden', 'only the submitter of a request or an operator may cancel it', { type: problemTypes.forbidden });
-  }
+  requireOwnerOrOperator(request, principal, 'cancel');
   const result = await updateOrConflict(deps, request.state, () =>
     deps.temporal.workflow.getHandle(request.workflowId).executeUpdate(cancelRequestUpdate, { args: [{ actor: principal.id, reason: body.reason }] }),
   );
   return { id, state: result.state };
+}
+
+function requireOwnerOrOperator(request: { submittedBy: string }, principal: Principal, what: string) {
+  if (principal.role !== 'operator' && request.submittedBy !== principal.id) {
+    throw new HttpProblem(403, 'Forbidden', `only the submitter of a request or an operator may ${what} it`, { type: problemTypes.forbidden });
+  }
 }
 
 async function requireRequest(deps: SteerDeps, id: string) {
@@ -59,6 +97,13 @@ async function updateOrConflict<T>(deps: SteerDeps, knownState: string, run: () 
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause as { type?: string; message?: string } | undefined;
       if (cause?.type && rejectionTypes.has(cause.type)) {
+        const special = rejectionStatus[cause.type];
+        if (special) {
+          throw new HttpProblem(special.status, special.title, cause.message ?? cause.type, {
+            type: special.status === 404 ? problemTypes.notFound : problemTypes.validation,
+            ...(special.field ? { errors: [{ field: special.field, message: cause.message ?? cause.type }] } : {}),
+          });
+        }
         throw new HttpProblem(409, 'Conflict', cause.message ?? cause.type, { type: problemTypes.conflict });
       }
       throw err;

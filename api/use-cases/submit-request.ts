@@ -8,7 +8,7 @@ import { isDatabaseUnavailable } from '../../db/pool';
 import type { Logger } from '../../observability/logger';
 import type { CapabilityCatalog } from '../../capabilities/capability-catalog';
 import type { CapabilityRequestInput } from '../../workflows/capability-request';
-import { requestWorkflowId } from '../../workflows/ids';
+import { executionWorkflowId, requestWorkflowId } from '../../workflows/ids';
 import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workflows/search-attributes';
 import type { Principal } from '../auth';
 import { HttpProblem, notFound, problemTypes, serviceUnavailable, validationProblem } from '../problem';
@@ -55,6 +55,8 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
 
   const requestId = command.idempotencyKey ? uuidFrom(`${command.principal.id}\n${command.idempotencyKey}`) : randomUUID();
   const workflowId = requestWorkflowId(requestId);
+  // Version 1 runs first as this child workflow; it holds the request's place in the queue.
+  const firstExecutionWorkflowId = executionWorkflowId(requestId, 1, 1);
   const submittedAt = new Date();
   const input: CapabilityRequestInput = {
     requestId,
@@ -93,6 +95,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   await insertRequest(deps.db, {
     id: requestId,
     workflowId,
+    firstExecutionWorkflowId,
     capability: definition.name,
     parameters: parsed.data,
     submittedBy: command.principal.id,
@@ -100,7 +103,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   }).catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));
   // Take the request's place in its capability's queue now, so slots go in submission order;
   // the workflow's QueueWorkflow finds the place kept (or takes it, if this write failed).
-  await enqueue(deps.db, { holder: workflowId, capability: definition.name, requestId, workflowId, queuedSince: submittedAt }).catch((err: unknown) =>
+  await enqueue(deps.db, { holder: firstExecutionWorkflowId, capability: definition.name, requestId, workflowId: firstExecutionWorkflowId, queuedSince: submittedAt }).catch((err: unknown) =>
     deps.logger.warn({ err, requestId }, 'queue entry deferred to the workflow'),
   );
 

@@ -67,7 +67,7 @@ it('delivers each callback event once, signed with the submitter’s secret, eve
 
   const accepted = received.filter((r) => r.status === 200);
   expect(accepted).toHaveLength(1);
-  expect(new Set(received.map((r) => r.delivery))).toEqual(new Set([`${id}:3:execution_complete`]));
+  expect(new Set(received.map((r) => r.delivery))).toEqual(new Set([`${id}:v1:e1:3:execution_complete`]));
   expect(received.every((r) => r.body === received[0]!.body)).toBe(true); // the same bytes every attempt
 
   const { secret } = (await request(stack.app).get('/v1/webhook-secret').set(stack.bearer('submitter'))).body as { secret: string };
@@ -77,7 +77,7 @@ it('delivers each callback event once, signed with the submitter’s secret, eve
   const { secret: otherSecret } = (await request(stack.app).get('/v1/webhook-secret').set(stack.otherSubmitter)).body as { secret: string };
   expect(verifySignature(otherSecret, accepted[0]!.body, accepted[0]!.signature, now)).toBe(false);
 
-  expect(JSON.parse(accepted[0]!.body)).toMatchObject({ type: 'execution_complete', requestId: id, capability: 'null', state: 'Complete', transition: { seq: 3, from: 'Executing', to: 'Complete' } });
+  expect(JSON.parse(accepted[0]!.body)).toMatchObject({ type: 'execution_complete', requestId: id, version: 1, execution: 1, capability: 'null', state: 'Complete', transition: { seq: 3, from: 'Executing', to: 'Complete' } });
 });
 
 it('records each notification once in the outbox and sends it by SMTP to the capability’s lists', async () => {

@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import request from 'supertest';
 import { requestView, submittedRequest } from '../../api/schemas';
-import { resolveTemporalCli } from '../../scripts/temporal-binaries';
-import { requestStateQuery } from '../../workflows/messages';
-import { requireTestEnv } from '../support/test-env';
+import { requestOverviewQuery, requestStateQuery } from '../../workflows/messages';
+import { recordHistoryIfAsked } from '../support/record-history';
 import { createTestStack, eventually, type TestStack } from '../support/test-stack';
 
 let stack: TestStack;
@@ -16,18 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-/** `RECORD_HISTORIES=1 npm test` refreshes the replay fixtures from this real run. */
-async function recordHistoryIfAsked(workflowId: string, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  // The CLI writes the same JSON an operator gets from `temporal workflow show --output json`.
-  const { stdout } = await promisify(execFile)(
-    await resolveTemporalCli(),
-    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', requireTestEnv('temporalAddress')],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), stdout);
-}
 
 async function submitNull(headers: Record<string, string> = {}) {
   return request(stack.app)
@@ -95,8 +78,11 @@ describe('the null capability end to end', () => {
     const readModel = requestView.parse(await waitForState(body.id, 'Complete'));
     const handle = stack.temporal.workflow.getHandle(body.workflowId);
     expect(await handle.result()).toEqual({ state: 'Complete' });
-    const live = await handle.query(requestStateQuery);
-    expect(live.state).toBe('Complete');
+    const overview = await handle.query(requestOverviewQuery);
+    expect(overview).toMatchObject({ state: 'Complete', sealed: true, currentVersion: 1 });
+    expect(overview.versions).toEqual([{ version: 1, state: 'Complete', executions: [{ execution: 1, workflowId: `${body.workflowId}/v1/e1`, state: 'Complete' }] }]);
+    // The execution (a child workflow) answers its own transitions.
+    const live = await stack.temporal.workflow.getHandle(`${body.workflowId}/v1/e1`).query(requestStateQuery);
     expect(live.transitions.map((t) => [t.seq, t.to, t.occurredAt])).toEqual(readModel.transitions.map((t) => [t.seq, t.to, t.occurredAt]));
   });
 

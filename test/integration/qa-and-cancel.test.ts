@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { awaitingQaList, capabilityList, qaDecisionResult, requestView } from '../../api/schemas';
 import { resolveTemporalCli } from '../../scripts/temporal-binaries';
+import { recordHistoryIfAsked } from '../support/record-history';
 import { requireTestEnv } from '../support/test-env';
 import { createTestStack, eventually, type TestStack } from '../support/test-stack';
 
@@ -31,13 +30,6 @@ const decide = (id: string, body: object, role: 'reviewer' | 'submitter' | 'oper
 
 const cli = async (...args: string[]) =>
   (await promisify(execFile)(await resolveTemporalCli(), [...args, '--address', requireTestEnv('temporalAddress')], { maxBuffer: 64 * 1024 * 1024 })).stdout;
-
-/** `RECORD_HISTORIES=1 npm test` refreshes the replay fixtures from this real run. */
-async function recordHistoryIfAsked(workflowId: string, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const json = await cli('workflow', 'show', '--workflow-id', workflowId, '--output', 'json');
-  writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
-}
 
 describe('null_qa through the API', () => {
   it('reaches AwaitingQa, is listed for reviewers, is passed, ingests and completes with a full audit trail', async () => {

@@ -9,8 +9,10 @@ import type { createActivities, QaDecisionRecord } from '../../activities';
 import { resolveTestServer } from '../../scripts/temporal-binaries';
 import { builtInCapabilities } from '../../workflows/capabilities';
 import type { CapabilityDefinition, State } from '../../workflows/capability-model';
+import type { capabilityExecution } from '../../workflows/capability-execution';
 import type { capabilityRequest, CapabilityRequestInput } from '../../workflows/capability-request';
-import { requestStateQuery } from '../../workflows/messages';
+import type { CapabilityExecutionInput } from '../../workflows/execution-interpreter';
+import { requestOverviewQuery, requestStateQuery } from '../../workflows/messages';
 import type { TransitionRecord } from '../../workflows/request-machine';
 import { searchAttributeKeys } from '../../workflows/search-attributes';
 import { requireTestEnv } from './test-env';
@@ -43,18 +45,21 @@ afterAll(async () => {
 
 export interface Fake {
   activities: Activities;
-  recorded: TransitionRecord[];
+  /** Transitions of every execution, each once, in the order recorded. */
+  recorded: (TransitionRecord & { version: number; execution: number })[];
+  /** The request's own events (versions added, retries, sealing). */
+  events: { seq: number; type: string; version?: number; actor: string; details: Record<string, unknown> }[];
   announced: string[];
   decisions: QaDecisionRecord[];
-  stepCalls: { kind: string; step: string }[];
+  stepCalls: { kind: string; step: string; version: number }[];
   cancelledSteps: string[];
   notified: string[];
 }
 
-export type StepBehaviour = (input: { kind: string; step: string }) => Promise<Record<string, unknown>>;
+export type StepBehaviour = (input: { kind: string; step: string; version: number; parameters: Record<string, unknown> }) => Promise<Record<string, unknown>>;
 
 export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: () => Promise<void> } = {}): Fake {
-  const fake: Fake = { recorded: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], notified: [], activities: undefined as never };
+  const fake: Fake = { recorded: [], events: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], notified: [], activities: undefined as never };
   fake.activities = {
     registerRequest: async () => undefined,
     // An unlimited queue: the slot is granted at once (queueing itself is tested against PostgreSQL).
@@ -65,9 +70,13 @@ export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: (
     sendNotification: async (input) => {
       fake.notified.push(input.template);
     },
-    recordTransition: async ({ transition }) => {
-      if (!fake.recorded.some((t) => t.seq === transition.seq)) fake.recorded.push(transition);
+    recordTransition: async ({ version, execution, transition }) => {
+      if (!fake.recorded.some((t) => t.version === version && t.execution === execution && t.seq === transition.seq)) fake.recorded.push({ ...transition, version, execution });
     },
+    recordRequestEvent: async ({ event }) => {
+      if (!fake.events.some((e) => e.seq === event.seq)) fake.events.push(event);
+    },
+    recordRequestState: async () => undefined,
     announceQa: async (input) => {
       await behaviour.announceQa?.();
       fake.announced.push(input.requestId);
@@ -76,7 +85,7 @@ export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: (
       fake.decisions.push(input);
     },
     executeStep: async (input) => {
-      fake.stepCalls.push({ kind: input.kind, step: input.step });
+      fake.stepCalls.push({ kind: input.kind, step: input.step, version: input.version });
       try {
         return (await behaviour.step?.(input)) ?? {};
       } catch (err) {
@@ -96,11 +105,7 @@ export const blockingStep: StepBehaviour = async () => {
   }
 };
 
-export async function withWorkflow<T>(
-  definition: CapabilityDefinition,
-  fake: Fake,
-  body: (handle: WorkflowHandle<typeof capabilityRequest>) => Promise<T>,
-): Promise<T> {
+async function runOnWorker<T>(fake: Fake, body: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `wf-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -110,17 +115,51 @@ export async function withWorkflow<T>(
     // Deliver cancellations to heartbeating steps promptly.
     maxHeartbeatThrottleInterval: '50 milliseconds',
   });
-  const input: CapabilityRequestInput = {
-    requestId: randomUUID(),
+  return worker.runUntil(() => body(taskQueue));
+}
+
+/** Runs one execution on its own, without a request around it: the interpreter alone. */
+export async function withWorkflow<T>(
+  definition: CapabilityDefinition,
+  fake: Fake,
+  body: (handle: WorkflowHandle<typeof capabilityExecution>) => Promise<T>,
+): Promise<T> {
+  const requestId = randomUUID();
+  const input: CapabilityExecutionInput = {
+    requestId,
+    version: 1,
+    execution: 1,
     definition,
     parameters: {},
+    startedBy: 'submitter:test',
     submittedBy: 'submitter:test',
-    submittedAt: new Date().toISOString(),
+    queuedSince: new Date().toISOString(),
   };
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof capabilityRequest>('capabilityRequest', { taskQueue, workflowId: `request-${input.requestId}`, args: [input] });
-    return body(handle);
-  });
+  return runOnWorker(fake, async (taskQueue) =>
+    body(await env.client.workflow.start<typeof capabilityExecution>('capabilityExecution', { taskQueue, workflowId: `request-${requestId}/v1/e1`, args: [input] })),
+  );
+}
+
+/** Runs a whole request: the request workflow and its executions as children. */
+export async function withRequest<T>(
+  definition: CapabilityDefinition,
+  fake: Fake,
+  body: (handle: WorkflowHandle<typeof capabilityRequest>) => Promise<T>,
+  parameters: Record<string, unknown> = {},
+): Promise<T> {
+  const input: CapabilityRequestInput = { requestId: randomUUID(), definition, parameters, submittedBy: 'submitter:test', submittedAt: new Date().toISOString() };
+  return runOnWorker(fake, async (taskQueue) =>
+    body(await env.client.workflow.start<typeof capabilityRequest>('capabilityRequest', { taskQueue, workflowId: `request-${input.requestId}`, args: [input] })),
+  );
+}
+
+/** Waits until the request's version `version` is in `state`. */
+export async function reachVersion(handle: WorkflowHandle, version: number, state: State): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await handle.query(requestOverviewQuery)).versions[version - 1]?.state === state) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`version ${version} never reached ${state}: ${JSON.stringify(await handle.query(requestOverviewQuery))}`);
 }
 
 export async function reach(handle: WorkflowHandle, state: State): Promise<void> {

@@ -4,7 +4,7 @@ import type { ActionSpec, CapabilityDefinition } from '../../workflows/capabilit
 import { cancelRequestUpdate, qaDecisionSignal, qaDecisionUpdate } from '../../workflows/messages';
 import { blockingStep, fakeActivities, path, reach, rejectionOf, runOnly, useTimeSkippingEnvironment, withQa, withWorkflow } from '../support/interpreter-harness';
 
-/** Every transition of both templates, driven through the interpreter with fake activities. */
+/** Every transition of both templates, driven through one execution (the interpreter alone) with fake activities. */
 useTimeSkippingEnvironment();
 
 describe('run template', () => {
@@ -18,7 +18,7 @@ describe('run template', () => {
       [2, 'capflow'],
       [3, 'capflow'],
     ]);
-    expect(fake.stepCalls).toEqual([{ kind: 'execution', step: 'null' }]);
+    expect(fake.stepCalls).toEqual([{ kind: 'execution', step: 'null', version: 1 }]);
   });
 
   it('Executing → Failed on a failed step, with the reason recorded', async () => {
@@ -117,8 +117,8 @@ describe('run with QA template', () => {
     expect(fake.announced).toHaveLength(1);
     expect(fake.decisions).toEqual([expect.objectContaining({ decision: 'pass', reviewer: 'reviewer:r1', comment: 'looks right' })]);
     expect(fake.stepCalls).toEqual([
-      { kind: 'execution', step: 'null' },
-      { kind: 'ingestion', step: 'null' },
+      { kind: 'execution', step: 'null', version: 1 },
+      { kind: 'ingestion', step: 'null', version: 1 },
     ]);
   });
 

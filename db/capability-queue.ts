@@ -70,7 +70,9 @@ export async function grantFreeSlots(db: Pool, capability: string, defaultMaxCon
       const free = settings.maxConcurrent - running;
       if (free > 0) {
         const result = await client.query<SlotHolder>(
-          `UPDATE capability_slots SET granted_at = now()
+          // clock_timestamp(), not now(): the moment of the grant, after the lock wait, not the
+          // transaction's start — so grant and release times show the true overlap.
+          `UPDATE capability_slots SET granted_at = clock_timestamp()
            WHERE holder IN (
              SELECT holder FROM capability_slots WHERE capability = $1 AND granted_at IS NULL AND released_at IS NULL ORDER BY queued_since, seq LIMIT $2
            )
@@ -102,7 +104,7 @@ export async function slotState(db: Pool, holder: string): Promise<'waiting' | '
 
 /** Leaves the queue or gives the slot back; returns whether anything changed. */
 export async function release(db: Pool, holder: string): Promise<boolean> {
-  const { rowCount } = await db.query(`UPDATE capability_slots SET released_at = now() WHERE holder = $1 AND released_at IS NULL`, [holder]);
+  const { rowCount } = await db.query(`UPDATE capability_slots SET released_at = clock_timestamp() WHERE holder = $1 AND released_at IS NULL`, [holder]);
   return rowCount === 1;
 }
 

@@ -70,9 +70,10 @@ export async function grantFreeSlots(db: Pool, capability: string, defaultMaxCon
       const free = settings.maxConcurrent - running;
       if (free > 0) {
         const result = await client.query<SlotHolder>(
-          // clock_timestamp(), not now(): the moment of the grant, after the lock wait, not the
-          // transaction's start — so grant and release times show the true overlap.
-          `UPDATE capability_slots SET granted_at = clock_timestamp()
+          // statement_timestamp(), not now(): this statement runs after the lock wait, so a grant is
+          // never stamped before the release it waited for; one batch shares one time (FIFO ties
+          // break by queue order).
+          `UPDATE capability_slots SET granted_at = statement_timestamp()
            WHERE holder IN (
              SELECT holder FROM capability_slots WHERE capability = $1 AND granted_at IS NULL AND released_at IS NULL ORDER BY queued_since, seq LIMIT $2
            )

@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY config ./config
+COPY pii ./pii
 COPY observability ./observability
 COPY capabilities ./capabilities
 COPY notifications ./notifications

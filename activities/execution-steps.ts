@@ -1,22 +1,32 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecutionStep } from '../workflows/capability-model';
+import { proofIdentity, type ProofingDeps } from './identity-proofing';
 
-type StepHandler = (parameters: Record<string, unknown>) => Promise<Record<string, unknown>>;
+export interface StepInput {
+  requestId: string;
+  queuedSince: string;
+  parameters: Record<string, unknown>;
+}
 
-/** What `ExecuteWorkflow` does for each execution step. */
-export const executionStepHandlers: Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> = {
-  // The `null` capability exercises the machinery (tests, benchmarks): it does nothing, for
-  // `durationMs` if asked, heartbeating so that a cancel stops it — or fails while `failUntil`
-  // has not passed (an outage to retry after).
-  null: async (parameters) => {
-    if (typeof parameters.failUntil === 'string' && Date.now() < Date.parse(parameters.failUntil)) {
-      throw ApplicationFailure.create({ type: 'NullStepFailed', message: `asked to fail until ${parameters.failUntil}`, nonRetryable: true });
-    }
-    const until = Date.now() + (typeof parameters.durationMs === 'number' ? parameters.durationMs : 0);
-    while (Date.now() < until) {
-      Context.current().heartbeat();
-      await Context.current().sleep(Math.min(1_000, until - Date.now()));
-    }
-    return {};
-  },
-};
+type StepHandler = (input: StepInput) => Promise<object>;
+
+/** What `ExecuteWorkflow` and `Ingest` do for each execution step. */
+export function createExecutionSteps(deps: { proofing: ProofingDeps }): Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> {
+  return {
+    // The `null` capability exercises the machinery (tests, benchmarks): it does nothing, for
+    // `durationMs` if asked, heartbeating so that a cancel stops it — or fails while `failUntil`
+    // has not passed (an outage to retry after).
+    null: async ({ parameters }) => {
+      if (typeof parameters.failUntil === 'string' && Date.now() < Date.parse(parameters.failUntil)) {
+        throw ApplicationFailure.create({ type: 'NullStepFailed', message: `asked to fail until ${parameters.failUntil}`, nonRetryable: true });
+      }
+      const until = Date.now() + (typeof parameters.durationMs === 'number' ? parameters.durationMs : 0);
+      while (Date.now() < until) {
+        Context.current().heartbeat();
+        await Context.current().sleep(Math.min(1_000, until - Date.now()));
+      }
+      return {};
+    },
+    identity_proofing: (input) => proofIdentity(deps.proofing, input),
+  };
+}

@@ -7,12 +7,18 @@ import { recordRequestEvent, recordRequestState, type NewExecution, type NewVers
 import { insertRequest, recordTransition, type ExecutionKey } from '../db/requests';
 import { executionWorkflowId, requestWorkflowId } from '../workflows/ids';
 import type { TransitionRecord } from '../workflows/request-machine';
-import { executionStepHandlers } from './execution-steps';
+import { protectParameters } from '../pii/protected-parameters';
+import type { KeyRing } from '../pii/key-ring';
+import { createExecutionSteps } from './execution-steps';
+import type { ProofingDeps } from './identity-proofing';
 import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
 
 export interface ActivityDeps extends NotifyDeps {
   db: Pool;
   slots: SlotDispatcher;
+  /** Seals personal data at rest (parameters of sensitive capabilities, proofing results). */
+  payloadKeys: KeyRing;
+  proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
 }
 
 export interface SlotRequest {
@@ -33,6 +39,8 @@ export interface RegisterRequestInput {
   submittedAt: string;
   /** Requests from before versions existed ran in their own workflow, not in a child. */
   singleWorkflow?: boolean;
+  /** The parameters hold personal data: stored sealed. */
+  sensitive?: boolean;
 }
 
 export interface ExecuteStepInput {
@@ -42,6 +50,8 @@ export interface ExecuteStepInput {
   kind: 'execution' | 'ingestion';
   step: string;
   parameters: Record<string, unknown>;
+  /** When the execution joined its queue: steps that must not run late measure from it. */
+  queuedSince?: string;
 }
 
 export interface QaDecisionRecord {
@@ -57,14 +67,16 @@ export interface QaDecisionRecord {
  * Every side effect capflow's workflows perform; the worker passes real deps, tests may pass
  * fakes. Each is safe to retry: the database writes are idempotent by key.
  */
-export const createActivities = (deps: ActivityDeps) => ({
+export const createActivities = (deps: ActivityDeps) => {
+  const steps = createExecutionSteps({ proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys } });
+  return {
   async registerRequest(input: RegisterRequestInput): Promise<void> {
     await insertRequest(deps.db, {
       id: input.requestId,
       workflowId: requestWorkflowId(input.requestId),
       firstExecutionWorkflowId: input.singleWorkflow ? requestWorkflowId(input.requestId) : executionWorkflowId(input.requestId, 1, 1),
       capability: input.capability,
-      parameters: input.parameters,
+      parameters: protectParameters(deps.payloadKeys, input.sensitive ?? false, input.parameters),
       submittedBy: input.submittedBy,
       submittedAt: new Date(input.submittedAt),
     });
@@ -80,8 +92,11 @@ export const createActivities = (deps: ActivityDeps) => ({
     requestId: string;
     event: RequestEvent & { newVersion?: NewVersion; newExecution?: NewExecution };
     snapshot: RequestSnapshot;
+    sensitive?: boolean;
   }): Promise<void> {
-    await recordRequestEvent(deps.db, input.requestId, input.event, input.snapshot);
+    const { newVersion } = input.event;
+    const event = newVersion ? { ...input.event, newVersion: { parameters: protectParameters(deps.payloadKeys, input.sensitive ?? false, newVersion.parameters) } } : input.event;
+    await recordRequestEvent(deps.db, input.requestId, event, input.snapshot);
   },
 
   /** The request's own state, as its workflow computes it from its versions. */
@@ -122,11 +137,12 @@ export const createActivities = (deps: ActivityDeps) => ({
   },
 
   /** ExecuteWorkflow / Ingest. Long steps must heartbeat: that is how they learn of a cancel. */
-  async executeStep(input: ExecuteStepInput): Promise<Record<string, unknown>> {
-    const handler = executionStepHandlers[input.step];
+  async executeStep(input: ExecuteStepInput): Promise<object> {
+    const handler = steps[input.step];
     if (!handler) {
       throw ApplicationFailure.create({ type: 'UnknownExecutionStep', message: `unknown execution step "${input.step}"`, nonRetryable: true });
     }
-    return handler(input.parameters);
+    return handler({ requestId: input.requestId, queuedSince: input.queuedSince ?? new Date().toISOString(), parameters: input.parameters });
   },
-});
+  };
+};

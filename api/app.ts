@@ -9,7 +9,9 @@ import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
 import { appVersion } from '../config/app-version';
 import type { ApiKey } from '../config/env';
 import type { Logger } from '../observability/logger';
+import type { KeyRing } from '../pii/key-ring';
 import { createKeyring } from './auth';
+import { codecServer } from './codec-server';
 import { buildOpenApiDocument } from './openapi';
 import { HttpProblem, problemMiddleware, problemTypes } from './problem';
 import { buildRoutes } from './routes';
@@ -23,6 +25,13 @@ export interface AppDeps {
   apiKeys: readonly ApiKey[];
   webhookSigningKey: string;
   logger: Logger;
+  /** Seals personal data at rest and backs the codec endpoint (the same keys as the worker's). */
+  payloadKeys: KeyRing;
+  /** Keys the hash that names a person for proofing attempt limits. */
+  piiHashKey: string;
+  proofing: { maxAttempts: number; attemptWindowMs: number };
+  /** Browser origins allowed to use the codec endpoint (the Temporal Web UI). */
+  codecCorsOrigins: readonly string[];
   /** How long QA decisions and cancels wait for a worker to apply them (default 15 s). */
   updateTimeoutMs?: number;
 }
@@ -59,7 +68,9 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApi);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi, { customSiteTitle: 'capflow API' }));
-  app.use(mountRoutes(routes, { keyring: createKeyring(deps.apiKeys), db: deps.db }));
+  const keyring = createKeyring(deps.apiKeys);
+  app.use('/codec', codecServer({ payloadKeys: deps.payloadKeys, keyring, allowedOrigins: deps.codecCorsOrigins, sessionSecret: deps.webhookSigningKey }));
+  app.use(mountRoutes(routes, { keyring, db: deps.db }));
 
   app.use((req, _res, next) => {
     next(new HttpProblem(404, 'Not found', `no endpoint ${req.method} ${req.path}`, { type: problemTypes.notFound }));

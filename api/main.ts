@@ -4,6 +4,7 @@ import { apiEnvSchema, loadEnvOrExit } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
+import { capflowDataConverter } from '../pii/data-converter';
 import { createApp } from './app';
 
 /** Serves the API. Stateless: run as many replicas as you like behind a load balancer. */
@@ -17,8 +18,20 @@ async function main(): Promise<void> {
 
   // Lazy: the API starts (and /readyz can say why it is not ready) even while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({ catalog, db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, apiKeys: config.API_KEYS, webhookSigningKey: config.WEBHOOK_SIGNING_KEY, logger });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: capflowDataConverter(config.PAYLOAD_KEYS) });
+  const app = createApp({
+    catalog,
+    db,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    apiKeys: config.API_KEYS,
+    webhookSigningKey: config.WEBHOOK_SIGNING_KEY,
+    payloadKeys: config.PAYLOAD_KEYS,
+    piiHashKey: config.PII_HASH_KEY,
+    proofing: { maxAttempts: config.PROOFING_MAX_ATTEMPTS, attemptWindowMs: config.PROOFING_ATTEMPT_WINDOW_MS },
+    codecCorsOrigins: config.CODEC_CORS_ORIGINS,
+    logger,
+  });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST }, 'api listening');

@@ -35,6 +35,7 @@ export const problemTypes = {
   forbidden: 'https://capflow.dev/problems/forbidden',
   conflict: 'https://capflow.dev/problems/conflict',
   idempotencyMismatch: 'https://capflow.dev/problems/idempotency-key-reused',
+  tooManyAttempts: 'https://capflow.dev/problems/too-many-attempts',
   unavailable: 'https://capflow.dev/problems/dependency-unavailable',
   internal: 'https://capflow.dev/problems/internal',
 } as const;

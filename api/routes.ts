@@ -22,6 +22,7 @@ import {
   qaDecisionResult,
   listRequestsQuery,
   newVersionBody,
+  proofingStatus,
   readiness,
   retryBody,
   startedExecution,
@@ -32,12 +33,14 @@ import {
   submittedRequest,
 } from './schemas';
 import { listAwaitingQaPage } from './use-cases/awaiting-qa';
+import type { ProofingApiDeps } from './use-cases/proofing';
 import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
 import { getNotificationHistory, getRequest, listRequestPage } from './use-cases/read-requests';
+import { getProofingStatus } from './use-cases/proofing';
 import { addVersion, cancelRequest, decideQa, retryRequest } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
-export interface RouteDeps {
+export interface RouteDeps extends ProofingApiDeps {
   catalog: CapabilityCatalog;
   slots: SlotDispatcher;
   db: Pool;
@@ -96,8 +99,9 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
         202: { description: 'Accepted; the request runs as a workflow', schema: submittedRequest },
         ...problems,
         404: { description: 'Unknown capability' },
-        409: { description: 'The same Idempotency-Key is still being processed' },
+        409: { description: 'The same Idempotency-Key is still being processed, or the capability is disabled' },
         415: { description: 'The body is not JSON' },
+        429: { description: 'Too many identity_proofing attempts for this person in the window (see Retry-After)' },
         503: { description: 'Temporal or PostgreSQL is unreachable; nothing was started (see Retry-After)' },
       },
       handle: async ({ body, principal, idempotencyKey }) => {
@@ -143,6 +147,17 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       params: requestIdParams,
       responses: { 200: { description: 'Delivery history', schema: notificationHistory }, ...problems, 404: { description: 'No such request' } },
       handle: async ({ params }) => ({ status: 200, body: await getNotificationHistory(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/requests/:id/proofing',
+      operationId: 'getProofingStatus',
+      summary: 'An identity_proofing request as its client polls it: none | in_progress | done (with the result) | missing (expired or discarded: submit again)',
+      tags: ['requests'],
+      roles: ['submitter', 'operator'],
+      params: requestIdParams,
+      responses: { 200: { description: 'The status', schema: proofingStatus }, ...problems, 404: { description: 'No such identity_proofing request' } },
+      handle: async ({ params, principal }) => ({ status: 200, body: await getProofingStatus(deps, params.id, principal!) }),
     }),
     defineRoute({
       method: 'get',

@@ -243,3 +243,13 @@ export const notificationHistory = z.object({
 });
 
 export const webhookSecret = z.object({ secret: z.string() });
+
+export const proofingStatus = z.object({
+  id: z.uuid(),
+  status: z.enum(['none', 'in_progress', 'done', 'missing']),
+  result: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('When done: the vendor result {success, errors, exception, timed_out, transaction_id, reference, reason_codes, vendor_name, stages}'),
+  reason: z.string().optional().describe('When missing: why (expired, discarded, vendor did not answer); the client may submit again'),
+});

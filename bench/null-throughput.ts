@@ -22,6 +22,8 @@ import { freePort } from '../scripts/free-port';
 import { startLocalPostgres } from '../scripts/local-postgres';
 import { resolveTemporalCli } from '../scripts/temporal-binaries';
 import { startTemporalDevServer } from '../scripts/temporal-dev-server';
+import { capflowDataConverter } from '../pii/data-converter';
+import { newKey, parseKeyRing } from '../pii/key-ring';
 import { createCapflowWorker } from '../worker/create-worker';
 
 async function main(): Promise<void> {
@@ -34,14 +36,38 @@ async function main(): Promise<void> {
   const postgres = await startLocalPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort(), database: 'bench', logFile: path.join(dir, 'pg.log') });
   const db = createPool(postgres.url, { max: 20 });
   await migrate(db);
+  // Payloads are encrypted as in production: the codec is part of what a request costs.
+  const payloadKeys = parseKeyRing(`bench:${newKey()}`);
   const connection = await Connection.connect({ address: temporalServer.address });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: capflowDataConverter(payloadKeys) });
   const nativeConnection = await NativeConnection.connect({ address: temporalServer.address });
   const taskQueue = `bench-${randomUUID()}`;
-  const worker = await createCapflowWorker({ connection: nativeConnection, temporal, namespace: 'default', taskQueue, db, webhookSigningKey: 'b'.repeat(32), mailer: undefined });
+  const worker = await createCapflowWorker({
+    connection: nativeConnection,
+    temporal,
+    namespace: 'default',
+    taskQueue,
+    db,
+    webhookSigningKey: 'b'.repeat(32),
+    mailer: undefined,
+    payloadKeys,
+    proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
+  });
   const running = worker.run();
   const key = 'bench-submitter-key-0001';
-  const app = createApp({ catalog: loadCapabilityCatalog(), db, temporal, taskQueue, apiKeys: [{ role: 'submitter', key }], webhookSigningKey: 'b'.repeat(32), logger: createLogger('api', 'silent') });
+  const app = createApp({
+    catalog: loadCapabilityCatalog(),
+    db,
+    temporal,
+    taskQueue,
+    apiKeys: [{ role: 'submitter', key }],
+    webhookSigningKey: 'b'.repeat(32),
+    payloadKeys,
+    piiHashKey: 'p'.repeat(32),
+    proofing: { maxAttempts: 5, attemptWindowMs: 6 * 3_600_000 },
+    codecCorsOrigins: [],
+    logger: createLogger('api', 'silent'),
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

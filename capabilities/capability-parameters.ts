@@ -1,5 +1,35 @@
 import { z } from 'zod';
 
+// Messages name the rule, never the value: a rejected SSN must not come back in an error body or a log.
+const personName = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(60, 'at most 60 characters')
+  .regex(/^[\p{L}][\p{L}' .-]*$/u, "letters, spaces, apostrophes, dots and hyphens only");
+
+/** The identity a proofing vendor resolves. */
+export const identityParameters = z.strictObject({
+  firstName: personName,
+  lastName: personName,
+  dob: z.iso
+    .date('must be a date, YYYY-MM-DD')
+    .refine((d) => Date.parse(d) < Date.now(), 'must be in the past')
+    .refine((d) => Date.parse(d) > Date.now() - 130 * 365.25 * 86_400_000, 'must be within the last 130 years'),
+  ssn: z
+    .string()
+    .regex(/^(?!000|666|9\d\d)\d{3}-?(?!00)\d{2}-?(?!0000)\d{4}$/, 'must be a valid SSN, e.g. 123-45-6789')
+    .transform((s) => s.replace(/-/g, '').replace(/^(\d{3})(\d{2})(\d{4})$/, '$1-$2-$3')),
+  address: z.strictObject({
+    street1: z.string().trim().min(1, 'is required').max(100, 'at most 100 characters'),
+    street2: z.string().trim().max(100, 'at most 100 characters').optional(),
+    city: z.string().trim().min(1, 'is required').max(60, 'at most 60 characters'),
+    state: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter state code, e.g. VA'),
+    zip: z.string().regex(/^\d{5}(-\d{4})?$/, 'must be a ZIP code, 12345 or 12345-6789'),
+  }),
+});
+export type IdentityParameters = z.infer<typeof identityParameters>;
+
 /**
  * The parameters each capability accepts. Strict objects: an unknown field is a mistake the
  * client should hear about, not something silently dropped.
@@ -10,4 +40,5 @@ export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Recor
     failUntil: z.iso.datetime({ offset: true }).optional().describe('Fail (without retrying) until this time: an outage an operator retries after'),
   }),
   null_qa: z.strictObject({}),
+  identity_proofing: identityParameters,
 };

@@ -33,6 +33,7 @@ const definitionSchema = z.strictObject({
   queue: z.strictObject({ maxConcurrent: z.int().min(1).max(10_000) }),
   recipients: z.strictObject({ reviewers: z.array(z.email()), dataAnalysts: z.array(z.email()), operators: z.array(z.email()) }),
   versions: z.strictObject({ singleVersionOnly: z.boolean(), retryWindowMs: z.int().min(0) }),
+  sensitiveParameters: z.boolean().optional(),
 });
 
 export class DefinitionError extends Error {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseKeyRing } from '../pii/key-ring';
 
 /**
  * Configuration is read from the environment once at start-up and checked as a whole, so a
@@ -42,6 +43,24 @@ const temporalVariables = {
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('capflow'),
 };
 
+/** `PAYLOAD_KEYS=kid:<base64 32 bytes>,…`: encrypts Temporal payloads and personal data at rest; the last key is current. */
+const payloadKeys = z.string().transform((value, ctx) => {
+  try {
+    return parseKeyRing(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** Identity proofing: the vendor and how long results and personal data are kept. */
+const proofingVariables = {
+  /** How long a proofing result (and the submitted identity) is kept once the request has ended. */
+  PROOFING_RESULT_TTL_MS: z.coerce.number().int().positive().default(600_000),
+  /** Attempts are counted per person over this window (and their records kept as long). */
+  PROOFING_ATTEMPT_WINDOW_MS: z.coerce.number().int().positive().default(6 * 60 * 60 * 1000),
+};
+
 /** Signs callback events; each API key's webhook secret is derived from it. */
 const webhookSigningKey = z.string().min(32, 'must be at least 32 characters');
 
@@ -55,6 +74,16 @@ export const workerEnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('capflow <capflow@localhost>'),
   /** How long a stopping worker lets running activities finish before it cancels them. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  PAYLOAD_KEYS: payloadKeys,
+  ...proofingVariables,
+  /** The proofing vendor (the simulator locally); unset = identity_proofing requests fail saying so. */
+  PROOFING_VENDOR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** One call to the vendor may take this long. */
+  PROOFING_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** Timeouts and 5xx are retried with backoff until this long after the first call. */
+  PROOFING_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
+  /** A job that could not start within this long of its submission is discarded, not run late. */
+  PROOFING_STALE_AFTER_MS: z.coerce.number().int().positive().default(300_000),
 });
 
 export const apiEnvSchema = z.object({
@@ -65,6 +94,17 @@ export const apiEnvSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   API_KEYS: apiKeysSchema,
   WEBHOOK_SIGNING_KEY: webhookSigningKey,
+  PAYLOAD_KEYS: payloadKeys,
+  /** Keys the hash that names a person for attempt limits (never the identity itself). */
+  PII_HASH_KEY: z.string().min(32, 'must be at least 32 characters'),
+  ...proofingVariables,
+  /** At most this many proofing attempts per person per window. */
+  PROOFING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:8233,http://127.0.0.1:8233')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
 });
 
 export type WorkerConfig = z.infer<typeof workerEnvSchema>;

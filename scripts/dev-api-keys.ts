@@ -17,10 +17,10 @@ export function loadOrCreateDevApiKeys(file: string): ApiKey[] {
 
 export const apiKeysEnv = (keys: readonly ApiKey[]) => keys.map((k) => `${k.role}:${k.key}`).join(',');
 
-/** A development signing key for callback events, kept beside the dev API keys. */
-export function loadOrCreateDevSigningKey(file: string): string {
+/** A development secret (signing key, hash key, payload key ring), created once and kept beside the dev API keys. */
+export function loadOrCreateDevSigningKey(file: string, create: () => string = () => randomBytes(32).toString('hex')): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const key = randomBytes(32).toString('hex');
+  const key = create();
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return key;

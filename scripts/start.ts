@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { apiEnvSchema, ConfigError, parseEnv } from '../config/env';
 import { apiKeysEnv, loadOrCreateDevApiKeys, loadOrCreateDevSigningKey } from './dev-api-keys';
-import { isPortFree } from './free-port';
+import { newKey } from '../pii/key-ring';
+import { freePort, isPortFree } from './free-port';
 import { runningPostmasterPid, startLocalPostgres, type LocalPostgres } from './local-postgres';
 import { dataDir } from './project-paths';
 import { resolveTemporalCli } from './temporal-binaries';
@@ -39,7 +40,11 @@ async function main(): Promise<void> {
     ...process.env,
     API_KEYS: process.env.API_KEYS ?? apiKeysEnv(devKeys),
     WEBHOOK_SIGNING_KEY: process.env.WEBHOOK_SIGNING_KEY ?? loadOrCreateDevSigningKey(path.join(data, 'dev-webhook-signing-key')),
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? loadOrCreateDevSigningKey(path.join(data, 'dev-payload-keys'), () => `dev1:${newKey()}`),
+    PII_HASH_KEY: process.env.PII_HASH_KEY ?? loadOrCreateDevSigningKey(path.join(data, 'dev-pii-hash-key')),
   };
+  // The API's port is needed before Temporal starts: the Web UI decodes payloads through its /codec.
+  const apiPort = apiEnvSchema.shape.PORT.parse(env.PORT);
 
   if (!process.env.DATABASE_URL) {
     await ensurePortFree(postgresPort, 'POSTGRES_PORT', 'PostgreSQL');
@@ -68,6 +73,7 @@ async function main(): Promise<void> {
       dbFile: path.join(data, 'temporal.db'),
       logFile: path.join(data, 'logs', 'temporal.log'),
       detached: true,
+      codecEndpoint: `http://localhost:${apiPort}/codec`,
     });
     watch('temporal', temporal.process);
     env.TEMPORAL_ADDRESS = temporal.address;
@@ -78,6 +84,12 @@ async function main(): Promise<void> {
   const apiConfig = parseEnv(apiEnvSchema, env);
   await ensurePortFree(apiConfig.PORT, 'PORT', 'the API');
 
+  if (!process.env.PROOFING_VENDOR_URL) {
+    // The simulators of external services, on a free port, unless real services are configured.
+    const simulatorPort = await freePort();
+    startNodeChild('simulators', 'simulators/main.js', { ...env, SIMULATOR_PORT: String(simulatorPort) });
+    env.PROOFING_VENDOR_URL = `http://127.0.0.1:${simulatorPort}/proofing`;
+  }
   startNodeChild('worker', 'worker/main.js', env);
   startNodeChild('api', 'api/main.js', env);
   recordPids();
@@ -90,7 +102,8 @@ async function main(): Promise<void> {
     '',
     'capflow is up',
     `  API            ${api}   (docs ${api}/docs, spec ${api}/openapi.json)`,
-    `  Temporal UI    ${temporal?.uiUrl ?? '(external Temporal, see its own UI)'}`,
+    `  Temporal UI    ${temporal?.uiUrl ?? '(external Temporal, see its own UI)'}   (payloads are encrypted; the UI decodes them through ${api}/codec for an operator)`,
+    `  Simulators     proofing vendor ${env.PROOFING_VENDOR_URL}`,
     `  Temporal gRPC  ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}`,
     `  PostgreSQL     ${redact(env.DATABASE_URL!)}`,
     `  Logs           .data/logs/ (temporal, postgres); worker and API below`,
@@ -159,8 +172,8 @@ async function shutdown(exitCode: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  // API first (stop taking work), then worker (finish held tasks), then the servers they use.
-  for (const name of ['api', 'worker']) {
+  // API first (stop taking work), then worker (finish held tasks), then what they use.
+  for (const name of ['api', 'worker', 'simulators']) {
     const entry = children.find((c) => c.name === name);
     if (entry) await stopChild(entry.child, 15_000);
   }

@@ -17,6 +17,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Own process group, so a terminal's Ctrl-C reaches only the supervisor that stops it. */
   detached?: boolean;
+  /** Where the Web UI asks to decode encrypted payloads (capflow API's /codec). */
+  codecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -43,6 +45,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     'warn',
     ...(options.headless ? ['--headless'] : ['--ui-port', String(options.uiPort), '--ui-disable-news-fetch']),
     ...(options.dbFile ? ['--db-filename', options.dbFile] : []),
+    ...(options.codecEndpoint && !options.headless ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     ...(options.namespace && options.namespace !== 'default' ? ['--namespace', options.namespace] : []),
     ...searchAttributeFlags,
   ];

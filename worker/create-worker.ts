@@ -3,7 +3,10 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
+import type { ProofingDeps } from '../activities/identity-proofing';
 import type { Mailer } from '../notifications/mailer';
+import { capflowDataConverter } from '../pii/data-converter';
+import type { KeyRing } from '../pii/key-ring';
 
 export interface CapflowWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +17,9 @@ export interface CapflowWorkerOptions {
   db: Pool;
   webhookSigningKey: string;
   mailer: Mailer | undefined;
+  /** Encrypts payloads (the same keys as the API's) and personal data at rest. */
+  payloadKeys: KeyRing;
+  proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
   shutdownGraceTimeMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -29,7 +35,10 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
       slots: createSlotDispatcher({ db: options.db, temporal: options.temporal }),
       webhookSigningKey: options.webhookSigningKey,
       mailer: options.mailer,
+      payloadKeys: options.payloadKeys,
+      proofing: options.proofing,
     }),
+    dataConverter: capflowDataConverter(options.payloadKeys),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
   });

@@ -6,7 +6,9 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createMailer } from '../notifications/mailer';
 import { createLogger } from '../observability/logger';
+import { capflowDataConverter } from '../pii/data-converter';
 import { createCapflowWorker } from './create-worker';
+import { startPersonalDataJanitor } from './personal-data-janitor';
 import { ensureSearchAttributes } from './search-attribute-registration';
 
 /** Runs one worker process. Scale out by running more of them: they share nothing but Temporal and PostgreSQL. */
@@ -34,18 +36,29 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createCapflowWorker({
     connection,
-    temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: capflowDataConverter(config.PAYLOAD_KEYS) }),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
     webhookSigningKey: config.WEBHOOK_SIGNING_KEY,
     mailer: createMailer(config.SMTP_URL, config.MAIL_FROM),
+    payloadKeys: config.PAYLOAD_KEYS,
+    proofing: {
+      vendorUrl: config.PROOFING_VENDOR_URL,
+      callTimeoutMs: config.PROOFING_CALL_TIMEOUT_MS,
+      deadlineMs: config.PROOFING_DEADLINE_MS,
+      staleAfterMs: config.PROOFING_STALE_AFTER_MS,
+      resultTtlMs: config.PROOFING_RESULT_TTL_MS,
+    },
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
+  // Personal data past its time is deleted by every worker (the deletes are idempotent).
+  const janitor = startPersonalDataJanitor(db, { parametersTtlMs: config.PROOFING_RESULT_TTL_MS, attemptWindowMs: config.PROOFING_ATTEMPT_WINDOW_MS }, logger);
   try {
     await worker.run();
   } finally {
+    clearInterval(janitor);
     await connection.close();
     await clientConnection.close();
     await db.end();

@@ -17,6 +17,17 @@ export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>>
     ingestStep: 'null',
     deadlines: { reminderAfterMs: DAY, escalateAfterMs: 3 * DAY, deadlineMs: 7 * DAY, onDeadline: 'fail' },
   }),
+  // Identity proofing with a vendor: a new attempt is a new request (the client resubmits), and
+  // the identity is personal data.
+  identity_proofing: run({
+    name: 'identity_proofing',
+    description: 'Proofs an identity (name, date of birth, SSN, address) with a resolution vendor; the client polls GET /v1/requests/:id/proofing',
+    step: 'identity_proofing',
+    maxConcurrent: 20,
+    recipients: localRecipients,
+    versions: { singleVersionOnly: true, retryWindowMs: 0 },
+    sensitiveParameters: true,
+  }),
 };
 
 export function findCapability(name: string): CapabilityDefinition | undefined {

@@ -66,7 +66,7 @@ export function isFinalState(state: State): state is FinalState {
 }
 
 /** Names of the steps a worker knows how to run (targets of `ExecuteWorkflow` and `Ingest`). */
-export const executionSteps = ['null'] as const;
+export const executionSteps = ['null', 'identity_proofing'] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
 export const templates = ['run', 'run-with-qa'] as const;
@@ -124,6 +124,8 @@ export interface CapabilityDefinition {
   readonly queue: QueueDefaults;
   readonly recipients: Recipients;
   readonly versions: VersionPolicy;
+  /** Parameters hold personal data: sealed at rest, never shown by the API, purged after the result TTL. */
+  readonly sensitiveParameters?: boolean;
 }
 
 /** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */

@@ -203,6 +203,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
         ...(refs.execution ? { execution: refs.execution.execution, newExecution: { workflowId: refs.execution.workflowId } } : {}),
       },
       snapshot: recorded,
+      ...(definition.sensitiveParameters ? { sensitive: true } : {}),
     });
   };
 
@@ -345,7 +346,14 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   };
 
   // The loop -----------------------------------------------------------------------------------
-  await registerRequest({ requestId, capability: definition.name, parameters: input.parameters, submittedBy: input.submittedBy, submittedAt: input.submittedAt });
+  await registerRequest({
+    requestId,
+    capability: definition.name,
+    parameters: input.parameters,
+    submittedBy: input.submittedBy,
+    submittedAt: input.submittedAt,
+    ...(definition.sensitiveParameters ? { sensitive: true } : {}),
+  });
   await launch(first, input.submittedBy, { newVersion: true, execution: book.version(1)!.executions[0]! });
   await publish();
   try {

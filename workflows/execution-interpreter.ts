@@ -221,7 +221,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     runningSteps.add(scope);
     void scope
       .run(() =>
-        executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, version, execution, kind, step, parameters: input.parameters }]),
+        executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, version, execution, kind, step, parameters: input.parameters, queuedSince: input.queuedSince }]),
       )
       .then(
         () => inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } }),

@@ -19,6 +19,7 @@ export function run(options: {
   maxConcurrent?: number;
   recipients?: Recipients;
   versions?: Partial<VersionPolicy>;
+  sensitiveParameters?: boolean;
 }): CapabilityDefinition {
   return {
     name: options.name,
@@ -28,6 +29,7 @@ export function run(options: {
     queue: { maxConcurrent: options.maxConcurrent ?? 10 },
     recipients: options.recipients ?? noRecipients,
     versions: { ...defaultVersionPolicy, ...options.versions },
+    ...(options.sensitiveParameters ? { sensitiveParameters: true } : {}),
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },

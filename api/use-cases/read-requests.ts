@@ -3,6 +3,7 @@ import { listNotificationHistory } from '../../db/notifications';
 import { listQaReviews } from '../../db/qa-reviews';
 import { listRequestEvents, listVersions } from '../../db/request-versions';
 import { findRequest, listRequests, listTransitions, type RequestRow } from '../../db/requests';
+import { visibleParameters } from '../../pii/protected-parameters';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { notFound } from '../problem';
 
@@ -17,12 +18,12 @@ export async function getRequest(db: Pool, id: string) {
   ]);
   return {
     ...summary(row),
-    parameters: row.parameters,
+    parameters: visibleParameters(row.parameters),
     versions: versions.map((v) => ({
       version: v.version,
       state: v.state,
       current: v.version === row.currentVersion,
-      parameters: v.parameters,
+      parameters: visibleParameters(v.parameters),
       createdBy: v.createdBy,
       createdAt: v.createdAt.toISOString(),
       executions: executions

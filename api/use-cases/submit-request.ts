@@ -13,8 +13,11 @@ import { capabilityNameKey, capabilityStateKey, requestIdKey } from '../../workf
 import type { Principal } from '../auth';
 import { HttpProblem, notFound, problemTypes, serviceUnavailable, validationProblem } from '../problem';
 import { isTemporalUnavailable } from '../temporal-errors';
+import { protectParameters } from '../../pii/protected-parameters';
+import type { IdentityParameters } from '../../capabilities/capability-parameters';
+import { admitProofingAttempt, type ProofingApiDeps } from './proofing';
 
-export interface SubmitDeps {
+export interface SubmitDeps extends ProofingApiDeps {
   catalog: CapabilityCatalog;
   db: Pool;
   temporal: Client;
@@ -58,6 +61,8 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
   // Version 1 runs first as this child workflow; it holds the request's place in the queue.
   const firstExecutionWorkflowId = executionWorkflowId(requestId, 1, 1);
   const submittedAt = new Date();
+  // Identity proofing is limited per person; an attempt that does not start is not counted.
+  const takeBackAttempt = definition.name === 'identity_proofing' ? await admitProofingAttempt(deps, requestId, parsed.data as IdentityParameters) : undefined;
   const input: CapabilityRequestInput = {
     requestId,
     ...(command.callbackUrl ? { callbackUrl: command.callbackUrl } : {}),
@@ -87,6 +92,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     );
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      await takeBackAttempt?.().catch(() => undefined);
       throw isTemporalUnavailable(err) ? serviceUnavailable('temporal') : err;
     }
   }
@@ -97,7 +103,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     workflowId,
     firstExecutionWorkflowId,
     capability: definition.name,
-    parameters: parsed.data,
+    parameters: protectParameters(deps.payloadKeys, definition.sensitiveParameters ?? false, parsed.data),
     submittedBy: command.principal.id,
     submittedAt,
   }).catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));

@@ -101,7 +101,7 @@ it('starts, runs the printed curl to Complete, survives a crash of the superviso
 
   // Crash: the children stay behind, holding ports.
   const pids = recordedPids();
-  expect(pids).toHaveLength(4);
+  expect(pids).toHaveLength(5); // PostgreSQL, Temporal, the simulators, the worker, the API
   first.child.kill('SIGKILL');
   await exited(first.child);
   expect(pids.some(isProcessAlive)).toBe(true);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/free-port';
 import { requireTestEnv } from '../support/test-env';
+import { testPayloadKeysEnv } from '../support/test-stack';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -38,6 +39,8 @@ describe('process start-up', () => {
       TEMPORAL_ADDRESS: requireTestEnv('temporalAddress'),
       API_KEYS: 'operator:process-test-key-0001',
       WEBHOOK_SIGNING_KEY: 'process-test-signing-key-0123456789abcdef',
+      PAYLOAD_KEYS: testPayloadKeysEnv,
+      PII_HASH_KEY: 'process-test-pii-hash-key-0123456789abcdef',
       PORT: String(port),
       HOST: '127.0.0.1',
     });

@@ -138,12 +138,13 @@ describe('cancel', () => {
 });
 
 describe('capabilities', () => {
-  it('lists both built-ins with their definition, legend and Mermaid diagram', async () => {
+  it('lists the built-ins with their definition, legend and Mermaid diagram', async () => {
     const res = await request(stack.app).get('/v1/capabilities').set(stack.bearer('integration'));
     const { items } = capabilityList.parse(res.body);
     expect(items.map((c) => [c.name, c.template])).toEqual([
       ['null', 'run'],
       ['null_qa', 'run-with-qa'],
+      ['identity_proofing', 'run'],
     ]);
     const qa = items[1]!;
     expect(qa.legend).toContain('[Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { requestView } from '../../api/schemas';
 import { requireTestEnv } from '../support/test-env';
-import { createTestStack, eventually, testSigningKey, type TestStack } from '../support/test-stack';
+import { createTestStack, eventually, testPayloadKeysEnv, testSigningKey, type TestStack } from '../support/test-stack';
 
 /**
  * A real worker process is killed (SIGKILL) while it is in the middle of a transition — its
@@ -31,6 +31,7 @@ it('a worker killed mid-transition leaves exactly one audit row per transition a
       TEMPORAL_ADDRESS: requireTestEnv('temporalAddress'),
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       WEBHOOK_SIGNING_KEY: testSigningKey,
+      PAYLOAD_KEYS: testPayloadKeysEnv,
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',

@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { quietSdkLogs } from '../support/test-stack';
+import { capflowDataConverter } from '../../pii/data-converter';
+import { quietSdkLogs, testPayloadKeys } from '../support/test-stack';
 import { requireTestEnv } from '../support/test-env';
 
 /**
@@ -19,5 +20,10 @@ it('has recorded histories to replay', () => {
 
 it.each(fixtures)('replays %s deterministically', async (file) => {
   const history: unknown = JSON.parse(readFileSync(path.join(fixturesDir, file), 'utf8'));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: requireTestEnv('workflowBundle') } }, history, path.basename(file, '.json'));
+  // Histories recorded since payloads are encrypted decode with the test keys; older ones pass through.
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: requireTestEnv('workflowBundle') }, dataConverter: capflowDataConverter(testPayloadKeys) },
+    history,
+    path.basename(file, '.json'),
+  );
 });

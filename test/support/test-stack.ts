@@ -13,6 +13,9 @@ import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
 import type { Mailer } from '../../notifications/mailer';
 import { createLogger } from '../../observability/logger';
+import type { ProofingDeps } from '../../activities/identity-proofing';
+import { capflowDataConverter } from '../../pii/data-converter';
+import { parseKeyRing } from '../../pii/key-ring';
 import { createCapflowWorker } from '../../worker/create-worker';
 import { requireTestEnv } from './test-env';
 
@@ -23,6 +26,12 @@ export const testKeys: Record<Role, string> = {
   integration: 'test-integration-key-01',
 };
 export const testSigningKey = 'test-webhook-signing-key-0123456789abcdef';
+/** Fixed test keys (never used outside tests): histories recorded in tests replay with them. */
+export const testPayloadKeysEnv = `test-2026:${Buffer.alloc(32, 7).toString('base64')}`;
+export const testPayloadKeys = parseKeyRing(testPayloadKeysEnv);
+export const testPiiHashKey = 'test-pii-hash-key-0123456789abcdef0123';
+/** Proofing settings for tests: short timeouts; no vendor unless a test starts the simulator. */
+export const testProofing = { vendorUrl: undefined, callTimeoutMs: 1_000, deadlineMs: 4_000, staleAfterMs: 300_000, resultTtlMs: 600_000 };
 export const apiKeys: ApiKey[] = Object.entries(testKeys).map(([role, key]) => ({ role: role as Role, key }));
 export const bearer = (role: Role) => ({ Authorization: `Bearer ${testKeys[role]}` });
 
@@ -46,11 +55,19 @@ export interface TestStack {
  * The API and a worker against the run's real Temporal and PostgreSQL. Each test file gets its own
  * task queue, so files running in parallel never pick up each other's workflows.
  */
-export async function createTestStack(options: { startWorker?: boolean; capabilities?: CapabilityDefinition[]; mailer?: Mailer } = {}): Promise<TestStack> {
+export async function createTestStack(
+  options: {
+    startWorker?: boolean;
+    capabilities?: CapabilityDefinition[];
+    mailer?: Mailer;
+    proofing?: Partial<Omit<ProofingDeps, 'db' | 'payloadKeys'>>;
+    app?: Partial<AppDeps>;
+  } = {},
+): Promise<TestStack> {
   quietSdkLogs();
   const db = createPool(requireTestEnv('databaseUrl'));
   const connection = await Connection.connect({ address: requireTestEnv('temporalAddress') });
-  const temporal = new Client({ connection });
+  const temporal = new Client({ connection, dataConverter: capflowDataConverter(testPayloadKeys) });
   const taskQueue = `test-${randomUUID()}`;
   // Keys of its own, so a test can tell its rows from those of test files running beside it.
   const keys = Object.fromEntries(Object.keys(testKeys).map((role) => [role, `${role}-${randomUUID()}`])) as Record<Role, string>;
@@ -62,7 +79,7 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
     { ...builtInCapabilities, ...Object.fromEntries(extra.map((c) => [c.name, c])) },
     { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas.null!])) },
   );
-  const app = createTestApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, updateTimeoutMs: 3_000 });
+  const app = createTestApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, updateTimeoutMs: 3_000, ...options.app });
 
   let running: { worker: Worker; connection: NativeConnection; done: Promise<void> } | undefined;
   const startWorker = async () => {
@@ -76,6 +93,8 @@ export async function createTestStack(options: { startWorker?: boolean; capabili
       db,
       webhookSigningKey: testSigningKey,
       mailer: options.mailer,
+      payloadKeys: testPayloadKeys,
+      proofing: { ...testProofing, ...options.proofing },
       shutdownGraceTimeMs: 1_000,
       workflowBundle: { codePath: requireTestEnv('workflowBundle') },
     });
@@ -116,6 +135,10 @@ export function createTestApp(deps: Pick<AppDeps, 'db' | 'temporal'> & Partial<A
     taskQueue: 'unused',
     apiKeys,
     webhookSigningKey: testSigningKey,
+    payloadKeys: testPayloadKeys,
+    piiHashKey: testPiiHashKey,
+    proofing: { maxAttempts: 5, attemptWindowMs: 6 * 60 * 60 * 1000 },
+    codecCorsOrigins: ['http://localhost:8233'],
     logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'),
     ...deps,
   });

@@ -4,6 +4,8 @@ const validApi = {
   DATABASE_URL: 'postgres://u:p@db:5432/capflow',
   API_KEYS: 'submitter:0123456789abcdef,reviewer:fedcba9876543210',
   WEBHOOK_SIGNING_KEY: 'a-signing-key-of-at-least-32-characters',
+  PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')},k2:${Buffer.alloc(32, 2).toString('base64')}`,
+  PII_HASH_KEY: 'a-pii-hash-key-of-at-least-32-characters',
 };
 
 describe('configuration from the environment', () => {
@@ -23,7 +25,7 @@ describe('configuration from the environment', () => {
       attempt();
     } catch (err) {
       const variables = (err as ConfigError).problems.map((p) => p.variable).sort();
-      expect(variables).toEqual(['API_KEYS', 'DATABASE_URL', 'PORT', 'TEMPORAL_ADDRESS', 'WEBHOOK_SIGNING_KEY']);
+      expect(variables).toEqual(['API_KEYS', 'DATABASE_URL', 'PAYLOAD_KEYS', 'PII_HASH_KEY', 'PORT', 'TEMPORAL_ADDRESS', 'WEBHOOK_SIGNING_KEY']);
       expect((err as ConfigError).message).toMatch(/API_KEYS: entry 1 must be "<role>:<key>"/);
     }
   });
@@ -36,8 +38,16 @@ describe('configuration from the environment', () => {
       expect((err as ConfigError).problems).toEqual([
         { variable: 'DATABASE_URL', message: 'is required' },
         { variable: 'WEBHOOK_SIGNING_KEY', message: 'is required' },
+        { variable: 'PAYLOAD_KEYS', message: 'is required' },
       ]);
     }
+  });
+
+  it('reads payload keys newest last, and names a key that is not 32 bytes', () => {
+    const config = parseEnv(apiEnvSchema, validApi);
+    expect(config.PAYLOAD_KEYS.currentId).toBe('k2');
+    expect([...config.PAYLOAD_KEYS.keys.keys()]).toEqual(['k1', 'k2']);
+    expect(() => parseEnv(apiEnvSchema, { ...validApi, PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toThrow(/PAYLOAD_KEYS: entry 1 \(k1\): the key must be 32 bytes/);
   });
 
   it('refuses short API keys and treats empty values as unset', () => {

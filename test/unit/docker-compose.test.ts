@@ -19,6 +19,8 @@ function environmentOf(service: string): Record<string, string> {
   const given: Record<string, string> = {
     CAPFLOW_API_KEYS: 'submitter:compose-test-key-0001',
     CAPFLOW_WEBHOOK_SIGNING_KEY: 'compose-test-signing-key-0123456789abcdef',
+    CAPFLOW_PAYLOAD_KEYS: `compose:${Buffer.alloc(32, 1).toString('base64')}`,
+    CAPFLOW_PII_HASH_KEY: 'compose-test-pii-hash-key-0123456789abcdef',
   };
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [

@@ -1,0 +1,29 @@
+import express from 'express';
+import { createProofingVendor } from './proofing-vendor';
+
+/**
+ * Runs capflow's simulators of external services as one process (the local stack starts it).
+ * `SIMULATOR_PORT` (default 4100). The proofing vendor answers under /proofing
+ * (`POST /proofing/resolution`); `PROOFING_LATENCY_MS`, `PROOFING_FAILURE_RATE` and
+ * `PROOFING_SLOW_MS` tune it.
+ */
+const port = Number(process.env.SIMULATOR_PORT ?? 4100);
+const host = process.env.SIMULATOR_HOST ?? '127.0.0.1';
+const app = express();
+app.use(
+  '/proofing',
+  createProofingVendor({
+    latencyMs: Number(process.env.PROOFING_LATENCY_MS ?? 0),
+    failureRate: Number(process.env.PROOFING_FAILURE_RATE ?? 0),
+    slowMs: Number(process.env.PROOFING_SLOW_MS ?? 10_000),
+  }).app,
+);
+
+const server = app.listen(port, host, () => process.stdout.write(`simulators listening on http://${host}:${port} (proofing vendor: POST /proofing/resolution)\n`));
+// Simulators hold nothing worth draining: stop at once, keep-alive connections included.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  });
+}

@@ -75,7 +75,8 @@ export function codecServer(deps: { payloadKeys: KeyRing; keyring: Keyring; allo
     router.post(`/${direction}`, async (req, res, next) => {
       try {
         operator(req);
-        const payloads = (req.body as { payloads?: unknown })?.payloads;
+        // Protobuf JSON leaves an empty list out: `{}` (the CLI sends it) means no payloads.
+        const payloads = (req.body as { payloads?: unknown })?.payloads ?? [];
         if (!Array.isArray(payloads)) {
           throw new HttpProblem(422, 'Request is invalid', 'body must be {"payloads": [...]}', { type: problemTypes.validation, errors: [{ field: 'payloads', message: 'must be an array' }] });
         }

@@ -178,6 +178,8 @@ describe('personal data', () => {
     const decoded = await request(stack.app).post('/codec/decode').set(stack.bearer('operator')).send({ payloads });
     expect(decoded.status).toBe(200);
     expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString()).toContain('Zyskowski');
+    // Protobuf JSON leaves an empty list out; the CLI sends `{}`.
+    expect((await request(stack.app).post('/codec/decode').set(stack.bearer('operator')).send({})).body).toEqual({ payloads: [] });
 
     const preflight = await request(stack.app).options('/codec/decode').set('Origin', 'http://localhost:8233').set('Access-Control-Request-Method', 'POST');
     expect(preflight.status).toBe(204);

@@ -11,6 +11,7 @@ import { protectParameters } from '../pii/protected-parameters';
 import type { KeyRing } from '../pii/key-ring';
 import { createExecutionSteps } from './execution-steps';
 import type { ProofingDeps } from './identity-proofing';
+import { pollDocumentStatuses, type DocumentsDeps } from './documents';
 import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
 
 export interface ActivityDeps extends NotifyDeps {
@@ -19,6 +20,7 @@ export interface ActivityDeps extends NotifyDeps {
   /** Seals personal data at rest (parameters of sensitive capabilities, proofing results). */
   payloadKeys: KeyRing;
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
+  documents: Omit<DocumentsDeps, 'db'>;
 }
 
 export interface SlotRequest {
@@ -68,7 +70,8 @@ export interface QaDecisionRecord {
  * fakes. Each is safe to retry: the database writes are idempotent by key.
  */
 export const createActivities = (deps: ActivityDeps) => {
-  const steps = createExecutionSteps({ proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys } });
+  const documents: DocumentsDeps = { ...deps.documents, db: deps.db };
+  const steps = createExecutionSteps({ proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys }, documents });
   return {
   async registerRequest(input: RegisterRequestInput): Promise<void> {
     await insertRequest(deps.db, {
@@ -136,13 +139,22 @@ export const createActivities = (deps: ActivityDeps) => {
     await decideQaReview(deps.db, { ...input, decidedAt: new Date(input.decidedAt) });
   },
 
+  /** One cycle of the document status poller (see workflows/document-status-poller.ts). */
+  pollDocumentStatuses: (input: { pollingWindowMs: number; maxDocuments?: number }) => pollDocumentStatuses(documents, input),
+
   /** ExecuteWorkflow / Ingest. Long steps must heartbeat: that is how they learn of a cancel. */
   async executeStep(input: ExecuteStepInput): Promise<object> {
     const handler = steps[input.step];
     if (!handler) {
       throw ApplicationFailure.create({ type: 'UnknownExecutionStep', message: `unknown execution step "${input.step}"`, nonRetryable: true });
     }
-    return handler({ requestId: input.requestId, queuedSince: input.queuedSince ?? new Date().toISOString(), parameters: input.parameters });
+    return handler({
+      requestId: input.requestId,
+      version: input.version,
+      execution: input.execution,
+      queuedSince: input.queuedSince ?? new Date().toISOString(),
+      parameters: input.parameters,
+    });
   },
   };
 };

@@ -12,6 +12,8 @@ import type { Logger } from '../observability/logger';
 import type { KeyRing } from '../pii/key-ring';
 import { createKeyring } from './auth';
 import { codecServer } from './codec-server';
+import { documentUploadRoute } from './document-upload';
+import { metricsRoute } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { HttpProblem, problemMiddleware, problemTypes } from './problem';
 import { buildRoutes } from './routes';
@@ -32,6 +34,8 @@ export interface AppDeps {
   proofing: { maxAttempts: number; attemptWindowMs: number };
   /** Browser origins allowed to use the codec endpoint (the Temporal Web UI). */
   codecCorsOrigins: readonly string[];
+  /** Largest document accepted by a multipart upload. */
+  documentMaxBytes: number;
   /** How long QA decisions and cancels wait for a worker to apply them (default 15 s). */
   updateTimeoutMs?: number;
 }
@@ -69,6 +73,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi, { customSiteTitle: 'capflow API' }));
   const keyring = createKeyring(deps.apiKeys);
+  app.get('/metrics', metricsRoute(deps.db));
+  // Multipart uploads (document_upload) before the JSON routes; anything else passes through.
+  app.post('/v1/requests', documentUploadRoute({ ...deps, keyring }));
   app.use('/codec', codecServer({ payloadKeys: deps.payloadKeys, keyring, allowedOrigins: deps.codecCorsOrigins, sessionSecret: deps.webhookSigningKey }));
   app.use(mountRoutes(routes, { keyring, db: deps.db }));
 

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
     piiHashKey: config.PII_HASH_KEY,
     proofing: { maxAttempts: config.PROOFING_MAX_ATTEMPTS, attemptWindowMs: config.PROOFING_ATTEMPT_WINDOW_MS },
     codecCorsOrigins: config.CODEC_CORS_ORIGINS,
+    documentMaxBytes: config.DOCUMENT_MAX_BYTES,
     logger,
   });
 

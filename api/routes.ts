@@ -4,6 +4,7 @@ import type { CapabilityCatalog } from '../capabilities/capability-catalog';
 import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
 import { webhookSecretFor } from '../notifications/webhook-signature';
 import type { Logger } from '../observability/logger';
+import { HttpProblem, problemTypes } from './problem';
 import { checkReadiness } from './readiness';
 import { defineRoute, type RouteSpec } from './routing';
 import {
@@ -90,7 +91,7 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       method: 'post',
       path: '/v1/requests',
       operationId: 'submitRequest',
-      summary: 'Submit a capability request',
+      summary: 'Submit a capability request (document_upload: multipart/form-data with "capability", "parameters" (JSON) and "file")',
       tags: ['requests'],
       roles: ['submitter', 'operator'],
       body: submitRequestBody,
@@ -105,6 +106,12 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
         503: { description: 'Temporal or PostgreSQL is unreachable; nothing was started (see Retry-After)' },
       },
       handle: async ({ body, principal, idempotencyKey }) => {
+        if (body.capability === 'document_upload') {
+          throw new HttpProblem(422, 'Request is invalid', 'file: document_upload takes multipart/form-data with a "file" part and a "parameters" JSON part', {
+            type: problemTypes.validation,
+            errors: [{ field: 'file', message: 'send multipart/form-data with a "file" part' }],
+          });
+        }
         const submitted = await submitRequest(deps, {
           capability: body.capability,
           parameters: body.parameters,

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     mailer: undefined,
     payloadKeys,
     proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
+    documents: { apiUrl: undefined, statusCallsPerMinute: 60, processingTimeoutMs: 24 * 3_600_000 },
   });
   const running = worker.run();
   const key = 'bench-submitter-key-0001';
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
     piiHashKey: 'p'.repeat(32),
     proofing: { maxAttempts: 5, attemptWindowMs: 6 * 3_600_000 },
     codecCorsOrigins: [],
+    documentMaxBytes: 10 * 1024 * 1024,
     logger: createLogger('api', 'silent'),
   });
   const server = app.listen(0, '127.0.0.1');

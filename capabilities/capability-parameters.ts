@@ -30,6 +30,12 @@ export const identityParameters = z.strictObject({
 });
 export type IdentityParameters = z.infer<typeof identityParameters>;
 
+/** What a client says about a document it uploads (the `parameters` part of the multipart body). */
+export const documentMetadata = z.strictObject({
+  fileNumber: z.string().regex(/^\d{8,9}$/, 'must be the 8 or 9 digit file number'),
+  docType: z.string().regex(/^[A-Z]\d{3}$/, 'must be a document type code, e.g. L023'),
+});
+
 /**
  * The parameters each capability accepts. Strict objects: an unknown field is a mistake the
  * client should hear about, not something silently dropped.
@@ -41,4 +47,13 @@ export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Recor
   }),
   null_qa: z.strictObject({}),
   identity_proofing: identityParameters,
+  document_upload: z.strictObject({
+    ...documentMetadata.shape,
+    // Set by the API from the uploaded file (stored in PostgreSQL, referenced by id).
+    documentId: z.uuid(),
+    fileName: z.string().min(1).max(255),
+    contentType: z.string().min(1).max(255),
+    size: z.int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 };

@@ -84,6 +84,15 @@ export const workerEnvSchema = z.object({
   PROOFING_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
   /** A job that could not start within this long of its submission is discarded, not run late. */
   PROOFING_STALE_AFTER_MS: z.coerce.number().int().positive().default(300_000),
+  /** The benefits documents API (the simulator locally); unset = no poller, document_upload fails saying so. */
+  DOCUMENTS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** How often the status poller runs (a Temporal Schedule), and how recently polled documents are skipped. */
+  DOCUMENT_POLL_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  DOCUMENT_POLLING_WINDOW_MS: z.coerce.number().int().min(0).default(3_600_000),
+  /** Stay under the status endpoint's rate limit. */
+  DOCUMENT_STATUS_CALLS_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  /** A document still processing this long after it started is a processing timeout. */
+  DOCUMENT_PROCESSING_TIMEOUT_MS: z.coerce.number().int().positive().default(24 * 3_600_000),
 });
 
 export const apiEnvSchema = z.object({
@@ -100,6 +109,8 @@ export const apiEnvSchema = z.object({
   ...proofingVariables,
   /** At most this many proofing attempts per person per window. */
   PROOFING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  /** Largest document accepted for upload (413 above). */
+  DOCUMENT_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */
   CODEC_CORS_ORIGINS: z
     .string()

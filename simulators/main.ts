@@ -1,11 +1,13 @@
 import express from 'express';
+import { createDocumentsApi } from './documents-api';
 import { createProofingVendor } from './proofing-vendor';
 
 /**
  * Runs capflow's simulators of external services as one process (the local stack starts it).
  * `SIMULATOR_PORT` (default 4100). The proofing vendor answers under /proofing
  * (`POST /proofing/resolution`); `PROOFING_LATENCY_MS`, `PROOFING_FAILURE_RATE` and
- * `PROOFING_SLOW_MS` tune it.
+ * `PROOFING_SLOW_MS` tune it. The documents API answers under /documents-api; `DOCUMENTS_STEP_MS`
+ * (default 20 s per processing step) and `DOCUMENTS_RATE_LIMIT_PER_MINUTE` (60) tune it.
  */
 const port = Number(process.env.SIMULATOR_PORT ?? 4100);
 const host = process.env.SIMULATOR_HOST ?? '127.0.0.1';
@@ -19,7 +21,15 @@ app.use(
   }).app,
 );
 
-const server = app.listen(port, host, () => process.stdout.write(`simulators listening on http://${host}:${port} (proofing vendor: POST /proofing/resolution)\n`));
+app.use(
+  '/documents-api',
+  createDocumentsApi({
+    stepMs: Number(process.env.DOCUMENTS_STEP_MS ?? 20_000),
+    rateLimitPerMinute: Number(process.env.DOCUMENTS_RATE_LIMIT_PER_MINUTE ?? 60),
+  }).app,
+);
+
+const server = app.listen(port, host, () => process.stdout.write(`simulators listening on http://${host}:${port} (proofing vendor: POST /proofing/resolution; documents API: /documents-api/documents, /documents-api/uploads/status)\n`));
 // Simulators hold nothing worth draining: stop at once, keep-alive connections included.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

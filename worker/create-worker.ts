@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
+import type { DocumentsDeps } from '../activities/documents';
 import type { ProofingDeps } from '../activities/identity-proofing';
 import type { Mailer } from '../notifications/mailer';
 import { capflowDataConverter } from '../pii/data-converter';
@@ -20,6 +21,7 @@ export interface CapflowWorkerOptions {
   /** Encrypts payloads (the same keys as the API's) and personal data at rest. */
   payloadKeys: KeyRing;
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
+  documents: Omit<DocumentsDeps, 'db' | 'temporal'>;
   shutdownGraceTimeMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -37,6 +39,7 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
       mailer: options.mailer,
       payloadKeys: options.payloadKeys,
       proofing: options.proofing,
+      documents: { ...options.documents, temporal: options.temporal },
     }),
     dataConverter: capflowDataConverter(options.payloadKeys),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),

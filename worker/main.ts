@@ -8,6 +8,7 @@ import { createMailer } from '../notifications/mailer';
 import { createLogger } from '../observability/logger';
 import { capflowDataConverter } from '../pii/data-converter';
 import { createCapflowWorker } from './create-worker';
+import { ensureDocumentPollSchedule } from './document-poll-schedule';
 import { startPersonalDataJanitor } from './personal-data-janitor';
 import { ensureSearchAttributes } from './search-attribute-registration';
 
@@ -34,9 +35,13 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await ensureSearchAttributes(connection.operatorService, config.TEMPORAL_NAMESPACE, logger);
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: capflowDataConverter(config.PAYLOAD_KEYS) });
+  if (config.DOCUMENTS_API_URL) {
+    await ensureDocumentPollSchedule(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMs: config.DOCUMENT_POLL_INTERVAL_MS, pollingWindowMs: config.DOCUMENT_POLLING_WINDOW_MS });
+  }
   const worker = await createCapflowWorker({
     connection,
-    temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: capflowDataConverter(config.PAYLOAD_KEYS) }),
+    temporal,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
@@ -49,6 +54,11 @@ async function main(): Promise<void> {
       deadlineMs: config.PROOFING_DEADLINE_MS,
       staleAfterMs: config.PROOFING_STALE_AFTER_MS,
       resultTtlMs: config.PROOFING_RESULT_TTL_MS,
+    },
+    documents: {
+      apiUrl: config.DOCUMENTS_API_URL,
+      statusCallsPerMinute: config.DOCUMENT_STATUS_CALLS_PER_MINUTE,
+      processingTimeoutMs: config.DOCUMENT_PROCESSING_TIMEOUT_MS,
     },
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });

@@ -28,6 +28,15 @@ export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>>
     versions: { singleVersionOnly: true, retryWindowMs: 0 },
     sensitiveParameters: true,
   }),
+  // A document handed to the benefits documents API; the status poller learns its outcome.
+  document_upload: run({
+    name: 'document_upload',
+    description: 'Uploads a document (multipart) to the benefits documents API; the hourly status poller records its outcome',
+    step: 'document_upload',
+    maxConcurrent: 10,
+    recipients: localRecipients,
+    versions: { singleVersionOnly: true },
+  }),
 };
 
 export function findCapability(name: string): CapabilityDefinition | undefined {

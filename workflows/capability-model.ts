@@ -66,7 +66,7 @@ export function isFinalState(state: State): state is FinalState {
 }
 
 /** Names of the steps a worker knows how to run (targets of `ExecuteWorkflow` and `Ingest`). */
-export const executionSteps = ['null', 'identity_proofing'] as const;
+export const executionSteps = ['null', 'identity_proofing', 'document_upload'] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
 export const templates = ['run', 'run-with-qa'] as const;

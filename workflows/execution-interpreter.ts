@@ -25,7 +25,9 @@ import {
   RejectionType,
   requestStateQuery,
   slotGrantedSignal,
+  stepOutcomeSignal,
   type CancelRequest,
+  type StepOutcome,
   type QaDecision,
 } from './messages';
 import { RequestMachine, type TransitionRecord } from './request-machine';
@@ -214,6 +216,21 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     },
   );
 
+  // A step handed to an external system, and the outcome someone signals for it (in either order).
+  const handedOff = new Trigger<{ kind: string; step: string }>();
+  const signalledOutcome = new Trigger<StepOutcome>();
+  setHandler(stepOutcomeSignal, (outcome) => signalledOutcome.resolve(outcome), {
+    description: 'The outcome of a step handed to an external system (the status poller, a callback)',
+  });
+  void Promise.all([handedOff, signalledOutcome]).then(
+    ([{ kind, step }, outcome]) => {
+      const details = { [kind]: step, ...outcome.details };
+      inbox.push(outcome.success ? { event: 'workflow-complete', actor: ENGINE, details } : { event: 'workflow-failed', actor: ENGINE, details, error: outcome.error ?? 'the external system reported a failure' });
+    },
+    // Triggers reject when the workflow is cancelled; the cancel itself is handled by the loop.
+    () => undefined,
+  );
+
   // Actions ------------------------------------------------------------------------------------
   /** Starts a step; its end comes back later as `workflow-complete` / `workflow-failed`. */
   const startStep = (kind: 'execution' | 'ingestion', step: ExecutionStep) => {
@@ -224,7 +241,11 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
         executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, version, execution, kind, step, parameters: input.parameters, queuedSince: input.queuedSince }]),
       )
       .then(
-        () => inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } }),
+        (result) => {
+          // Handed to an external system: the step ends when its outcome is signalled.
+          if ((result as { handedOff?: boolean } | undefined)?.handedOff) handedOff.resolve({ kind, step });
+          else inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } });
+        },
         (err: unknown) => {
           if (!isCancellation(err)) inbox.push({ event: 'workflow-failed', actor: ENGINE, details: { [kind]: step }, error: describe(err) });
         },

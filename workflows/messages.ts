@@ -34,6 +34,19 @@ export interface QaDecisionResult {
 export const qaDecisionUpdate = defineUpdate<QaDecisionResult, [QaDecision]>('qaDecision');
 export const qaDecisionSignal = defineSignal<[QaDecision]>('qaDecision');
 
+/**
+ * How a step that hands its work to an external system ends: the step's activity returns
+ * `{ handedOff: true }`, and whoever learns the outcome (the document status poller, a callback)
+ * signals it to the execution.
+ */
+export interface StepOutcome {
+  success: boolean;
+  /** Why it failed, for the audit trail and the notification. */
+  error?: string;
+  details?: Record<string, unknown>;
+}
+export const stepOutcomeSignal = defineSignal<[StepOutcome]>('stepOutcome');
+
 /** A capability slot was granted to this request (see capabilities/slot-dispatcher.ts). */
 export const slotGrantedSignal = defineSignal('slotGranted');
 

@@ -31,6 +31,13 @@ export interface SubmitCommand {
   principal: Principal;
   idempotencyKey?: string;
   callbackUrl?: string;
+  /** Chosen by the caller when something was stored under it first (an uploaded file). */
+  requestId?: string;
+}
+
+/** The request id: from the Idempotency-Key when there is one (so a repeat names the same request), else new. */
+export function requestIdFor(principal: Principal, idempotencyKey: string | undefined): string {
+  return idempotencyKey ? uuidFrom(`${principal.id}\n${idempotencyKey}`) : randomUUID();
 }
 
 /**
@@ -56,7 +63,7 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     });
   }
 
-  const requestId = command.idempotencyKey ? uuidFrom(`${command.principal.id}\n${command.idempotencyKey}`) : randomUUID();
+  const requestId = command.requestId ?? requestIdFor(command.principal, command.idempotencyKey);
   const workflowId = requestWorkflowId(requestId);
   // Version 1 runs first as this child workflow; it holds the request's place in the queue.
   const firstExecutionWorkflowId = executionWorkflowId(requestId, 1, 1);

@@ -145,6 +145,7 @@ describe('capabilities', () => {
       ['null', 'run'],
       ['null_qa', 'run-with-qa'],
       ['identity_proofing', 'run'],
+      ['document_upload', 'run'],
     ]);
     const qa = items[1]!;
     expect(qa.legend).toContain('[Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]');

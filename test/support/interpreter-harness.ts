@@ -77,6 +77,9 @@ export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: (
       if (!fake.events.some((e) => e.seq === event.seq)) fake.events.push(event);
     },
     recordRequestState: async () => undefined,
+    pollDocumentStatuses: async () => {
+      throw new Error('not used by the interpreter tests');
+    },
     announceQa: async (input) => {
       await behaviour.announceQa?.();
       fake.announced.push(input.requestId);

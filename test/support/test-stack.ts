@@ -13,6 +13,7 @@ import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
 import type { Mailer } from '../../notifications/mailer';
 import { createLogger } from '../../observability/logger';
+import type { DocumentsDeps } from '../../activities/documents';
 import type { ProofingDeps } from '../../activities/identity-proofing';
 import { capflowDataConverter } from '../../pii/data-converter';
 import { parseKeyRing } from '../../pii/key-ring';
@@ -61,6 +62,7 @@ export async function createTestStack(
     capabilities?: CapabilityDefinition[];
     mailer?: Mailer;
     proofing?: Partial<Omit<ProofingDeps, 'db' | 'payloadKeys'>>;
+    documents?: Partial<Omit<DocumentsDeps, 'db' | 'temporal'>>;
     app?: Partial<AppDeps>;
   } = {},
 ): Promise<TestStack> {
@@ -95,6 +97,7 @@ export async function createTestStack(
       mailer: options.mailer,
       payloadKeys: testPayloadKeys,
       proofing: { ...testProofing, ...options.proofing },
+      documents: { apiUrl: undefined, statusCallsPerMinute: 6_000, processingTimeoutMs: 24 * 3_600_000, ...options.documents },
       shutdownGraceTimeMs: 1_000,
       workflowBundle: { codePath: requireTestEnv('workflowBundle') },
     });
@@ -139,6 +142,7 @@ export function createTestApp(deps: Pick<AppDeps, 'db' | 'temporal'> & Partial<A
     piiHashKey: testPiiHashKey,
     proofing: { maxAttempts: 5, attemptWindowMs: 6 * 60 * 60 * 1000 },
     codecCorsOrigins: ['http://localhost:8233'],
+    documentMaxBytes: 64 * 1024,
     logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'),
     ...deps,
   });

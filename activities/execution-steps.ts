@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecutionStep } from '../workflows/capability-model';
 import { uploadDocument, type DocumentsDeps } from './documents';
 import { proofIdentity, type ProofingDeps } from './identity-proofing';
+import { submitRegistration, type RegistrationDeps } from './registration';
 
 export interface StepInput {
   requestId: string;
@@ -14,7 +15,7 @@ export interface StepInput {
 type StepHandler = (input: StepInput) => Promise<object>;
 
 /** What `ExecuteWorkflow` and `Ingest` do for each execution step. */
-export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: DocumentsDeps }): Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> {
+export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: DocumentsDeps; registration: RegistrationDeps }): Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> {
   return {
     // The `null` capability exercises the machinery (tests, benchmarks): it does nothing, for
     // `durationMs` if asked, heartbeating so that a cancel stops it — or fails while `failUntil`
@@ -33,5 +34,7 @@ export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: 
     identity_proofing: (input) => proofIdentity(deps.proofing, input),
     // Hands the document to the documents API; the status poller signals the outcome.
     document_upload: (input) => uploadDocument(deps.documents, input),
+    // Settles at once (200/400) or hands off until the country configuration calls back.
+    registration: (input) => submitRegistration(deps.registration, input),
   };
 }

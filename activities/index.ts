@@ -4,6 +4,7 @@ import type { SlotDispatcher } from '../capabilities/slot-dispatcher';
 import { enqueue, release, slotState } from '../db/capability-queue';
 import { announceQaReview, decideQaReview } from '../db/qa-reviews';
 import { recordRequestEvent, recordRequestState, type NewExecution, type NewVersion, type RequestEvent, type RequestSnapshot } from '../db/request-versions';
+import { insertRegistration } from '../db/registrations';
 import { insertRequest, recordTransition, type ExecutionKey } from '../db/requests';
 import { executionWorkflowId, requestWorkflowId } from '../workflows/ids';
 import type { TransitionRecord } from '../workflows/request-machine';
@@ -12,6 +13,7 @@ import type { KeyRing } from '../pii/key-ring';
 import { createExecutionSteps } from './execution-steps';
 import type { ProofingDeps } from './identity-proofing';
 import { pollDocumentStatuses, type DocumentsDeps } from './documents';
+import type { RegistrationDeps } from './registration';
 import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
 
 export interface ActivityDeps extends NotifyDeps {
@@ -21,6 +23,7 @@ export interface ActivityDeps extends NotifyDeps {
   payloadKeys: KeyRing;
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
   documents: Omit<DocumentsDeps, 'db'>;
+  registration: Omit<RegistrationDeps, 'db'>;
 }
 
 export interface SlotRequest {
@@ -71,7 +74,11 @@ export interface QaDecisionRecord {
  */
 export const createActivities = (deps: ActivityDeps) => {
   const documents: DocumentsDeps = { ...deps.documents, db: deps.db };
-  const steps = createExecutionSteps({ proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys }, documents });
+  const steps = createExecutionSteps({
+    proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys },
+    documents,
+    registration: { ...deps.registration, db: deps.db },
+  });
   return {
   async registerRequest(input: RegisterRequestInput): Promise<void> {
     await insertRequest(deps.db, {
@@ -83,6 +90,10 @@ export const createActivities = (deps: ActivityDeps) => {
       submittedBy: input.submittedBy,
       submittedAt: new Date(input.submittedAt),
     });
+    // A registration's transaction is recorded before its execution starts, so callbacks find it.
+    if (input.capability === 'registration' && typeof input.parameters.transactionId === 'string') {
+      await insertRegistration(deps.db, { transactionId: input.parameters.transactionId, requestId: input.requestId, initiatedBy: input.submittedBy });
+    }
   },
 
   /** Keyed by (request, version, execution, transition sequence): a retry after a crash writes nothing twice. */

@@ -24,6 +24,10 @@ import {
   listRequestsQuery,
   newVersionBody,
   proofingStatus,
+  confirmRegistrationBody,
+  rejectRegistrationBody,
+  registrationView,
+  transactionIdParams,
   readiness,
   retryBody,
   startedExecution,
@@ -38,6 +42,7 @@ import type { ProofingApiDeps } from './use-cases/proofing';
 import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
 import { getNotificationHistory, getRequest, listRequestPage } from './use-cases/read-requests';
 import { getProofingStatus } from './use-cases/proofing';
+import { decideRegistration, getRegistration } from './use-cases/registration-callbacks';
 import { addVersion, cancelRequest, decideQa, retryRequest } from './use-cases/steer-request';
 import { submitRequest } from './use-cases/submit-request';
 
@@ -165,6 +170,41 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       params: requestIdParams,
       responses: { 200: { description: 'The status', schema: proofingStatus }, ...problems, 404: { description: 'No such identity_proofing request' } },
       handle: async ({ params, principal }) => ({ status: 200, body: await getProofingStatus(deps, params.id, principal!) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/registrations/:transactionId/confirm',
+      operationId: 'confirmRegistration',
+      summary: 'The country configuration confirms a registration (again: the same answer; after a rejection: 409)',
+      tags: ['registrations'],
+      roles: ['integration'],
+      params: transactionIdParams,
+      body: confirmRegistrationBody,
+      responses: { 200: { description: 'Confirmed', schema: registrationView }, ...problems, 404: { description: 'Unknown transaction' }, 409: { description: 'Already rejected, or confirmed with another number' } },
+      handle: async ({ params, body, principal }) => ({ status: 200, body: await decideRegistration(deps, params.transactionId, principal!, { kind: 'confirmed', ...body }) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/registrations/:transactionId/reject',
+      operationId: 'rejectRegistration',
+      summary: 'The country configuration rejects a registration, with its reason (after a confirmation: 409)',
+      tags: ['registrations'],
+      roles: ['integration'],
+      params: transactionIdParams,
+      body: rejectRegistrationBody,
+      responses: { 200: { description: 'Rejected', schema: registrationView }, ...problems, 404: { description: 'Unknown transaction' }, 409: { description: 'Already confirmed' } },
+      handle: async ({ params, body, principal }) => ({ status: 200, body: await decideRegistration(deps, params.transactionId, principal!, { kind: 'rejected', ...body }) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/registrations/:transactionId',
+      operationId: 'getRegistration',
+      summary: 'A registration by its client transaction id',
+      tags: ['registrations'],
+      roles: ['submitter', 'operator', 'integration'],
+      params: transactionIdParams,
+      responses: { 200: { description: 'The registration', schema: registrationView }, ...problems, 404: { description: 'Unknown transaction' } },
+      handle: async ({ params }) => ({ status: 200, body: await getRegistration(deps.db, params.transactionId) }),
     }),
     defineRoute({
       method: 'get',

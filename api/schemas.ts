@@ -87,6 +87,7 @@ export const requestView = z.object({
   events: z.array(requestEventView).describe('The audit trail of the request as a whole: versions, retries, cancels, sealing, each with its actor'),
   transitions: z.array(transitionView).describe('The audit trail of every execution'),
   qa: z.array(qaReviewView),
+  registration: z.lazy(() => registrationView).optional().describe('registration requests: the outcome the country configuration gave'),
 });
 
 export const listRequestsQuery = z.strictObject({
@@ -252,4 +253,29 @@ export const proofingStatus = z.object({
     .optional()
     .describe('When done: the vendor result {success, errors, exception, timed_out, transaction_id, reference, reason_codes, vendor_name, stages}'),
   reason: z.string().optional().describe('When missing: why (expired, discarded, vendor did not answer); the client may submit again'),
+});
+
+export const transactionIdParams = z.strictObject({ transactionId: z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be a transaction id') });
+
+export const confirmRegistrationBody = z.strictObject({
+  registrationNumber: z.string().min(1).max(100),
+  identifiers: z.array(z.strictObject({ type: z.string().min(1).max(50), value: z.string().min(1).max(200) })).max(20).default([]),
+  comment: z.string().max(2000).optional(),
+});
+
+export const rejectRegistrationBody = z.strictObject({
+  reason: z.string().min(1).max(2000),
+  comment: z.string().max(2000).optional(),
+});
+
+export const registrationView = z.object({
+  transactionId: z.string(),
+  requestId: z.uuid(),
+  state: z.enum(['submitted', 'waiting', 'confirmed', 'rejected']),
+  registrationNumber: z.string().nullable(),
+  identifiers: z.array(z.object({ type: z.string(), value: z.string() })),
+  reason: z.string().nullable(),
+  comment: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.iso.datetime().nullable(),
 });

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     payloadKeys,
     proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
     documents: { apiUrl: undefined, statusCallsPerMinute: 60, processingTimeoutMs: 24 * 3_600_000 },
+    registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 10_000 },
   });
   const running = worker.run();
   const key = 'bench-submitter-key-0001';

@@ -47,6 +47,16 @@ export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Recor
   }),
   null_qa: z.strictObject({}),
   identity_proofing: identityParameters,
+  registration: z.strictObject({
+    transactionId: z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be 8–100 letters, digits or . _ : -').describe('The client’s id for this registration: the same transaction is one registration'),
+    registration: z.strictObject({
+      childFirstName: z.string().trim().min(1, 'is required').max(100),
+      childSurname: z.string().trim().min(1, 'is required').max(100),
+      dateOfBirth: z.iso.date('must be a date, YYYY-MM-DD').refine((d) => Date.parse(d) <= Date.now(), 'must not be in the future'),
+      placeOfBirth: z.string().trim().min(1, 'is required').max(200),
+      informantId: z.string().trim().min(1, 'is required').max(100),
+    }),
+  }),
   document_upload: z.strictObject({
     ...documentMetadata.shape,
     // Set by the API from the uploaded file (stored in PostgreSQL, referenced by id).

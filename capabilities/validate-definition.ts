@@ -34,6 +34,10 @@ const definitionSchema = z.strictObject({
   recipients: z.strictObject({ reviewers: z.array(z.email()), dataAnalysts: z.array(z.email()), operators: z.array(z.email()) }),
   versions: z.strictObject({ singleVersionOnly: z.boolean(), retryWindowMs: z.int().min(0) }),
   sensitiveParameters: z.boolean().optional(),
+  handoff: z
+    .strictObject({ reminderAfterMs: z.int().positive(), deadlineMs: z.int().positive(), failureReason: z.string().min(1) })
+    .refine((h) => h.reminderAfterMs < h.deadlineMs, 'reminder < deadline')
+    .optional(),
 });
 
 export class DefinitionError extends Error {

@@ -93,6 +93,10 @@ export const workerEnvSchema = z.object({
   DOCUMENT_STATUS_CALLS_PER_MINUTE: z.coerce.number().int().positive().default(60),
   /** A document still processing this long after it started is a processing timeout. */
   DOCUMENT_PROCESSING_TIMEOUT_MS: z.coerce.number().int().positive().default(24 * 3_600_000),
+  /** The country configuration (the simulator locally), and the secret its service credentials are signed with. */
+  COUNTRY_CONFIGURATION_URL: z.url({ protocol: /^https?$/ }).optional(),
+  COUNTRY_CONFIGURATION_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  REGISTRATION_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 export const apiEnvSchema = z.object({

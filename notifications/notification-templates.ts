@@ -18,6 +18,7 @@ export const audience: Record<NotificationTemplate, (keyof Recipients)[]> = {
   'ingest-failed': ['dataAnalysts'],
   'qa-reminder': ['reviewers'],
   'qa-escalation': ['operators'],
+  'handoff-reminder': ['operators'],
 };
 
 /** Plain-text mails; ids and states only, never parameters (they may hold personal data). */
@@ -34,6 +35,8 @@ export function renderNotification(template: NotificationTemplate, c: Notificati
       return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nPlease review it: POST /v1/requests/${c.requestId}/qa {"version": ${c.version}, "decision": …}.` };
     case 'qa-reminder':
       return { subject: `[capflow] Reminder: ${c.capability} request still awaits QA`, body: `${link}\nIt is still waiting for a QA decision.` };
+    case 'handoff-reminder':
+      return { subject: `[capflow] ${c.capability} request still waits for an external answer`, body: `${link}\nThe external system has not answered yet; the request fails if it does not answer by its deadline.` };
     case 'qa-escalation':
       return { subject: `[capflow] Escalation: ${c.capability} QA overdue`, body: `${link}\nNo QA decision within the deadline; please take action.` };
   }

@@ -84,12 +84,20 @@ async function main(): Promise<void> {
   const apiConfig = parseEnv(apiEnvSchema, env);
   await ensurePortFree(apiConfig.PORT, 'PORT', 'the API');
 
-  if (!process.env.PROOFING_VENDOR_URL || !process.env.DOCUMENTS_API_URL) {
+  if (!process.env.PROOFING_VENDOR_URL || !process.env.DOCUMENTS_API_URL || !process.env.COUNTRY_CONFIGURATION_URL) {
     // The simulators of external services, on a free port, for each service not configured.
     const simulatorPort = await freePort();
-    startNodeChild('simulators', 'simulators/main.js', { ...env, SIMULATOR_PORT: String(simulatorPort) });
+    env.COUNTRY_CONFIGURATION_JWT_SECRET ??= loadOrCreateDevSigningKey(path.join(data, 'dev-country-configuration-secret'));
+    startNodeChild('simulators', 'simulators/main.js', {
+      ...env,
+      SIMULATOR_PORT: String(simulatorPort),
+      // The country configuration calls capflow back as an integration.
+      CAPFLOW_URL: `http://127.0.0.1:${apiPort}`,
+      CAPFLOW_INTEGRATION_KEY: devKeys.find((k) => k.role === 'integration')!.key,
+    });
     env.PROOFING_VENDOR_URL ??= `http://127.0.0.1:${simulatorPort}/proofing`;
     env.DOCUMENTS_API_URL ??= `http://127.0.0.1:${simulatorPort}/documents-api`;
+    env.COUNTRY_CONFIGURATION_URL ??= `http://127.0.0.1:${simulatorPort}/country-configuration`;
     // Seconds, not the production hour: a document uploaded locally settles while you watch.
     env.DOCUMENT_POLL_INTERVAL_MS ??= '15000';
     env.DOCUMENT_POLLING_WINDOW_MS ??= '10000';
@@ -107,7 +115,7 @@ async function main(): Promise<void> {
     'capflow is up',
     `  API            ${api}   (docs ${api}/docs, spec ${api}/openapi.json)`,
     `  Temporal UI    ${temporal?.uiUrl ?? '(external Temporal, see its own UI)'}   (payloads are encrypted; the UI decodes them through ${api}/codec for an operator)`,
-    `  Simulators     proofing vendor ${env.PROOFING_VENDOR_URL}, documents API ${env.DOCUMENTS_API_URL} (polled every ${Number(env.DOCUMENT_POLL_INTERVAL_MS ?? 3_600_000) / 1000} s)`,
+    `  Simulators     proofing vendor ${env.PROOFING_VENDOR_URL}, documents API ${env.DOCUMENTS_API_URL} (polled every ${Number(env.DOCUMENT_POLL_INTERVAL_MS ?? 3_600_000) / 1000} s), country configuration ${env.COUNTRY_CONFIGURATION_URL}`,
     `  Temporal gRPC  ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}`,
     `  PostgreSQL     ${redact(env.DATABASE_URL!)}`,
     `  Logs           .data/logs/ (temporal, postgres); worker and API below`,

@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
 import type { DocumentsDeps } from '../activities/documents';
 import type { ProofingDeps } from '../activities/identity-proofing';
+import type { RegistrationDeps } from '../activities/registration';
 import type { Mailer } from '../notifications/mailer';
 import { capflowDataConverter } from '../pii/data-converter';
 import type { KeyRing } from '../pii/key-ring';
@@ -22,6 +23,7 @@ export interface CapflowWorkerOptions {
   payloadKeys: KeyRing;
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
   documents: Omit<DocumentsDeps, 'db' | 'temporal'>;
+  registration: Omit<RegistrationDeps, 'db'>;
   shutdownGraceTimeMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -40,6 +42,7 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
       payloadKeys: options.payloadKeys,
       proofing: options.proofing,
       documents: { ...options.documents, temporal: options.temporal },
+      registration: options.registration,
     }),
     dataConverter: capflowDataConverter(options.payloadKeys),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),

@@ -60,6 +60,11 @@ async function main(): Promise<void> {
       statusCallsPerMinute: config.DOCUMENT_STATUS_CALLS_PER_MINUTE,
       processingTimeoutMs: config.DOCUMENT_PROCESSING_TIMEOUT_MS,
     },
+    registration: {
+      countryConfigurationUrl: config.COUNTRY_CONFIGURATION_URL,
+      jwtSecret: config.COUNTRY_CONFIGURATION_JWT_SECRET,
+      callTimeoutMs: config.REGISTRATION_CALL_TIMEOUT_MS,
+    },
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');

@@ -37,6 +37,16 @@ export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>>
     recipients: localRecipients,
     versions: { singleVersionOnly: true },
   }),
+  // A registration the country configuration confirms or rejects, at once or later by callback.
+  registration: run({
+    name: 'registration',
+    description: 'Submits a registration to the country configuration under the client transaction id; it confirms or rejects at once or later by callback',
+    step: 'registration',
+    maxConcurrent: 20,
+    recipients: localRecipients,
+    versions: { singleVersionOnly: true },
+    handoff: { reminderAfterMs: DAY, deadlineMs: 3 * DAY, failureReason: 'country configuration did not respond' },
+  }),
 };
 
 export function findCapability(name: string): CapabilityDefinition | undefined {

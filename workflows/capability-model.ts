@@ -28,7 +28,7 @@ export const messageNames = ['execution_complete', 'execution_failed'] as const;
 export type MessageName = (typeof messageNames)[number];
 
 /** E-mail templates rendered by `SendNotification <template>` (and by QA announcements and deadlines). */
-export const notificationTemplates = ['workflow-complete', 'workflow-failed', 'qa-announce', 'ingest-failed', 'qa-reminder', 'qa-escalation'] as const;
+export const notificationTemplates = ['workflow-complete', 'workflow-failed', 'qa-announce', 'ingest-failed', 'qa-reminder', 'qa-escalation', 'handoff-reminder'] as const;
 export type NotificationTemplate = (typeof notificationTemplates)[number];
 
 /**
@@ -66,7 +66,7 @@ export function isFinalState(state: State): state is FinalState {
 }
 
 /** Names of the steps a worker knows how to run (targets of `ExecuteWorkflow` and `Ingest`). */
-export const executionSteps = ['null', 'identity_proofing', 'document_upload'] as const;
+export const executionSteps = ['null', 'identity_proofing', 'document_upload', 'registration'] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
 export const templates = ['run', 'run-with-qa'] as const;
@@ -126,6 +126,16 @@ export interface CapabilityDefinition {
   readonly versions: VersionPolicy;
   /** Parameters hold personal data: sealed at rest, never shown by the API, purged after the result TTL. */
   readonly sensitiveParameters?: boolean;
+  /** A step handed to an external system that answers later: nothing waits for it forever. */
+  readonly handoff?: HandoffDeadlines;
+}
+
+export interface HandoffDeadlines {
+  /** After this long without an outcome, remind the operators. */
+  readonly reminderAfterMs: number;
+  /** After this long, the execution fails with `failureReason`. */
+  readonly deadlineMs: number;
+  readonly failureReason: string;
 }
 
 /** The transition a failing action falls back to: the definition's `workflow-failed` way out of `from`. */

@@ -219,7 +219,14 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
   // A step handed to an external system, and the outcome someone signals for it (in either order).
   const handedOff = new Trigger<{ kind: string; step: string }>();
   const signalledOutcome = new Trigger<StepOutcome>();
-  setHandler(stepOutcomeSignal, (outcome) => signalledOutcome.resolve(outcome), {
+  // While a handed-off step waits: when it began, and which of its deadlines have passed.
+  const handoffClock = { since: 0, reminded: false, expired: false, outcome: false };
+  // Set when the deadlines to wait for change outside an event (a step was just handed off).
+  let replan = false;
+  setHandler(stepOutcomeSignal, (outcome) => {
+    handoffClock.outcome = true;
+    signalledOutcome.resolve(outcome);
+  }, {
     description: 'The outcome of a step handed to an external system (the status poller, a callback)',
   });
   void Promise.all([handedOff, signalledOutcome]).then(
@@ -242,9 +249,15 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
       )
       .then(
         (result) => {
+          const answer = result as { handedOff?: boolean; details?: Record<string, unknown> } | undefined;
           // Handed to an external system: the step ends when its outcome is signalled.
-          if ((result as { handedOff?: boolean } | undefined)?.handedOff) handedOff.resolve({ kind, step });
-          else inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step } });
+          if (answer?.handedOff) {
+            handoffClock.since = Date.now();
+            replan = true; // the wait in progress has no deadline timer yet
+            handedOff.resolve({ kind, step });
+          } else {
+            inbox.push({ event: 'workflow-complete', actor: ENGINE, details: { [kind]: step, ...answer?.details } });
+          }
         },
         (err: unknown) => {
           if (!isCancellation(err)) inbox.push({ event: 'workflow-failed', actor: ENGINE, details: { [kind]: step }, error: describe(err) });
@@ -454,18 +467,42 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     return { at: qaClock.since + deadlines.deadlineMs + (qaClock.escalations - 1) * deadlines.escalateAfterMs, run: escalate };
   };
 
-  /** Waits for the next event; on the way, re-checks a queue place and keeps QA deadlines. */
+  /** While a handed-off step waits for its outcome: remind the operators, then fail (nothing waits forever). */
+  const nextHandoffStep = (): { at: number; run: () => Promise<void> } | undefined => {
+    const deadlines = definition.handoff;
+    if (!deadlines || !handoffClock.since || handoffClock.outcome || handoffClock.expired || machine.state !== 'Executing') return undefined;
+    if (!handoffClock.reminded) {
+      return {
+        at: handoffClock.since + deadlines.reminderAfterMs,
+        run: async () => {
+          handoffClock.reminded = true;
+          await notify('handoff-reminder', machine.transitions.length + 1, 'Executing', { event: 'workflow-failed', actor: ENGINE });
+        },
+      };
+    }
+    return {
+      at: handoffClock.since + deadlines.deadlineMs,
+      run: async () => {
+        handoffClock.expired = true;
+        inbox.push({ event: 'workflow-failed', actor: ENGINE, details: { execution: definition.step }, error: deadlines.failureReason });
+      },
+    };
+  };
+
+  /** Waits for the next event; on the way, re-checks a queue place and keeps QA and hand-off deadlines. */
   const nextEvent = async (): Promise<Inbound | undefined> => {
-    const qaStep = nextQaStep();
+    replan = false;
+    const qaStep = nextQaStep() ?? nextHandoffStep();
     const recheckSlot = async () => {
       if (await checkSlot(slot)) slotGranted();
     };
     const wakeUps = [...(waitingForSlot ? [{ at: Date.now() + SLOT_RECHECK_MS, run: recheckSlot }] : []), ...(qaStep ? [qaStep] : [])];
+    const woken = () => inbox.length > 0 || replan;
     if (wakeUps.length === 0) {
-      await condition(() => inbox.length > 0);
+      await condition(woken);
     } else {
       const first = wakeUps.reduce((a, b) => (b.at < a.at ? b : a));
-      if (!(await condition(() => inbox.length > 0, Math.max(first.at - Date.now(), 1)))) {
+      if (!(await condition(woken, Math.max(first.at - Date.now(), 1)))) {
         await first.run();
         return undefined;
       }

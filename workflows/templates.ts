@@ -1,4 +1,4 @@
-import { defaultVersionPolicy, type CapabilityDefinition, type ExecutionStep, type QaSettings, type Recipients, type Transition, type VersionPolicy } from './capability-model';
+import { defaultVersionPolicy, type CapabilityDefinition, type ExecutionStep, type HandoffDeadlines, type QaSettings, type Recipients, type Transition, type VersionPolicy } from './capability-model';
 
 const noRecipients: Recipients = { reviewers: [], dataAnalysts: [], operators: [] };
 
@@ -20,6 +20,7 @@ export function run(options: {
   recipients?: Recipients;
   versions?: Partial<VersionPolicy>;
   sensitiveParameters?: boolean;
+  handoff?: HandoffDeadlines;
 }): CapabilityDefinition {
   return {
     name: options.name,
@@ -30,6 +31,7 @@ export function run(options: {
     recipients: options.recipients ?? noRecipients,
     versions: { ...defaultVersionPolicy, ...options.versions },
     ...(options.sensitiveParameters ? { sensitiveParameters: true } : {}),
+    ...(options.handoff ? { handoff: options.handoff } : {}),
     initial: 'Start',
     transitions: [
       { from: 'Start', event: 'capability-submitted', actions: ['QueueWorkflow'], to: 'Queued' },

@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import { listNotificationHistory } from '../../db/notifications';
 import { listQaReviews } from '../../db/qa-reviews';
+import { findRegistrationOfRequest } from '../../db/registrations';
 import { listRequestEvents, listVersions } from '../../db/request-versions';
+import { registrationView } from './registration-callbacks';
 import { findRequest, listRequests, listTransitions, type RequestRow } from '../../db/requests';
 import { visibleParameters } from '../../pii/protected-parameters';
 import { decodeCursor, encodeCursor } from '../cursor';
@@ -10,11 +12,12 @@ import { notFound } from '../problem';
 export async function getRequest(db: Pool, id: string) {
   const row = await findRequest(db, id);
   if (!row) throw notFound(`request ${id} does not exist`);
-  const [transitions, reviews, { versions, executions }, events] = await Promise.all([
+  const [transitions, reviews, { versions, executions }, events, registration] = await Promise.all([
     listTransitions(db, id),
     listQaReviews(db, id),
     listVersions(db, id),
     listRequestEvents(db, id),
+    row.capability === 'registration' ? findRegistrationOfRequest(db, id) : Promise.resolve(undefined),
   ]);
   return {
     ...summary(row),
@@ -40,6 +43,7 @@ export async function getRequest(db: Pool, id: string) {
         })),
     })),
     events: events.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })),
+    ...(registration ? { registration: registrationView(registration) } : {}),
     transitions: transitions.map((t) => ({ ...t, occurredAt: t.occurredAt.toISOString() })),
     qa: reviews.map((r) => ({
       version: r.version,

@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { enqueue, ensureSettings } from '../../db/capability-queue';
+import { insertRegistration } from '../../db/registrations';
 import { insertRequest } from '../../db/requests';
 import { isDatabaseUnavailable } from '../../db/pool';
 import type { Logger } from '../../observability/logger';
@@ -63,7 +64,9 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     });
   }
 
-  const requestId = command.requestId ?? requestIdFor(command.principal, command.idempotencyKey);
+  // A registration is named by its client transaction: the same transaction is the same request.
+  const transactionId = definition.name === 'registration' ? String((parsed.data as { transactionId: string }).transactionId) : undefined;
+  const requestId = command.requestId ?? (transactionId ? uuidFrom(`registration\n${transactionId}`) : requestIdFor(command.principal, command.idempotencyKey));
   const workflowId = requestWorkflowId(requestId);
   // Version 1 runs first as this child workflow; it holds the request's place in the queue.
   const firstExecutionWorkflowId = executionWorkflowId(requestId, 1, 1);
@@ -113,7 +116,9 @@ export async function submitRequest(deps: SubmitDeps, command: SubmitCommand) {
     parameters: protectParameters(deps.payloadKeys, definition.sensitiveParameters ?? false, parsed.data),
     submittedBy: command.principal.id,
     submittedAt,
-  }).catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));
+  })
+    .then(() => (transactionId ? insertRegistration(deps.db, { transactionId, requestId, initiatedBy: command.principal.id }) : undefined))
+    .catch((err: unknown) => deps.logger.warn({ err, requestId }, 'read model insert deferred to the workflow'));
   // Take the request's place in its capability's queue now, so slots go in submission order;
   // the workflow's QueueWorkflow finds the place kept (or takes it, if this write failed).
   await enqueue(deps.db, { holder: firstExecutionWorkflowId, capability: definition.name, requestId, workflowId: firstExecutionWorkflowId, queuedSince: submittedAt }).catch((err: unknown) =>

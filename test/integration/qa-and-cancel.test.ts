@@ -146,6 +146,7 @@ describe('capabilities', () => {
       ['null_qa', 'run-with-qa'],
       ['identity_proofing', 'run'],
       ['document_upload', 'run'],
+      ['registration', 'run'],
     ]);
     const qa = items[1]!;
     expect(qa.legend).toContain('[Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]');

@@ -15,6 +15,7 @@ import type { Mailer } from '../../notifications/mailer';
 import { createLogger } from '../../observability/logger';
 import type { DocumentsDeps } from '../../activities/documents';
 import type { ProofingDeps } from '../../activities/identity-proofing';
+import type { RegistrationDeps } from '../../activities/registration';
 import { capflowDataConverter } from '../../pii/data-converter';
 import { parseKeyRing } from '../../pii/key-ring';
 import { createCapflowWorker } from '../../worker/create-worker';
@@ -63,6 +64,7 @@ export async function createTestStack(
     mailer?: Mailer;
     proofing?: Partial<Omit<ProofingDeps, 'db' | 'payloadKeys'>>;
     documents?: Partial<Omit<DocumentsDeps, 'db' | 'temporal'>>;
+    registration?: Partial<Omit<RegistrationDeps, 'db'>>;
     app?: Partial<AppDeps>;
   } = {},
 ): Promise<TestStack> {
@@ -98,6 +100,7 @@ export async function createTestStack(
       payloadKeys: testPayloadKeys,
       proofing: { ...testProofing, ...options.proofing },
       documents: { apiUrl: undefined, statusCallsPerMinute: 6_000, processingTimeoutMs: 24 * 3_600_000, ...options.documents },
+      registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 1_000, ...options.registration },
       shutdownGraceTimeMs: 1_000,
       workflowBundle: { codePath: requireTestEnv('workflowBundle') },
     });

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ExecutionStep } from '../workflows/capability-model';
+import { ingestCalibration, runCalibration, type CalibrationDeps } from './calibration';
 import { uploadDocument, type DocumentsDeps } from './documents';
 import { proofIdentity, type ProofingDeps } from './identity-proofing';
 import { submitRegistration, type RegistrationDeps } from './registration';
@@ -15,7 +16,7 @@ export interface StepInput {
 type StepHandler = (input: StepInput) => Promise<object>;
 
 /** What `ExecuteWorkflow` and `Ingest` do for each execution step. */
-export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: DocumentsDeps; registration: RegistrationDeps }): Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> {
+export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: DocumentsDeps; registration: RegistrationDeps; calibration: CalibrationDeps }): Partial<Record<string, StepHandler>> & Record<ExecutionStep, StepHandler> {
   return {
     // The `null` capability exercises the machinery (tests, benchmarks): it does nothing, for
     // `durationMs` if asked, heartbeating so that a cancel stops it — or fails while `failUntil`
@@ -36,5 +37,7 @@ export function createExecutionSteps(deps: { proofing: ProofingDeps; documents: 
     document_upload: (input) => uploadDocument(deps.documents, input),
     // Settles at once (200/400) or hands off until the country configuration calls back.
     registration: (input) => submitRegistration(deps.registration, input),
+    calibration: (input) => runCalibration(deps.calibration, input),
+    calibration_ingest: (input) => ingestCalibration(deps.calibration, input),
   };
 }

@@ -14,6 +14,7 @@ import { createExecutionSteps } from './execution-steps';
 import type { ProofingDeps } from './identity-proofing';
 import { pollDocumentStatuses, type DocumentsDeps } from './documents';
 import type { RegistrationDeps } from './registration';
+import type { CalibrationDeps } from './calibration';
 import { sendMessage, sendNotification, type NotifyDeps, type SendMessageInput, type SendNotificationInput } from './notify';
 
 export interface ActivityDeps extends NotifyDeps {
@@ -24,6 +25,7 @@ export interface ActivityDeps extends NotifyDeps {
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
   documents: Omit<DocumentsDeps, 'db'>;
   registration: Omit<RegistrationDeps, 'db'>;
+  calibration: Omit<CalibrationDeps, 'db'>;
 }
 
 export interface SlotRequest {
@@ -78,6 +80,7 @@ export const createActivities = (deps: ActivityDeps) => {
     proofing: { ...deps.proofing, db: deps.db, payloadKeys: deps.payloadKeys },
     documents,
     registration: { ...deps.registration, db: deps.db },
+    calibration: { ...deps.calibration, db: deps.db },
   });
   return {
   async registerRequest(input: RegisterRequestInput): Promise<void> {

@@ -14,6 +14,7 @@ import { createKeyring } from './auth';
 import { codecServer } from './codec-server';
 import { documentUploadRoute } from './document-upload';
 import { metricsRoute } from './metrics';
+import { productDownloadRoute } from './products';
 import { buildOpenApiDocument } from './openapi';
 import { HttpProblem, problemMiddleware, problemTypes } from './problem';
 import { buildRoutes } from './routes';
@@ -36,6 +37,8 @@ export interface AppDeps {
   codecCorsOrigins: readonly string[];
   /** Largest document accepted by a multipart upload. */
   documentMaxBytes: number;
+  /** Where calibration products are staged for QA (read-only here). */
+  stagingDir: string;
   /** How long QA decisions and cancels wait for a worker to apply them (default 15 s). */
   updateTimeoutMs?: number;
 }
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openApi, { customSiteTitle: 'capflow API' }));
   const keyring = createKeyring(deps.apiKeys);
   app.get('/metrics', metricsRoute(deps.db));
+  app.get('/v1/requests/:id/versions/:version/products/:name', productDownloadRoute({ db: deps.db, keyring, stagingDir: deps.stagingDir }));
   // Multipart uploads (document_upload) before the JSON routes; anything else passes through.
   app.post('/v1/requests', documentUploadRoute({ ...deps, keyring }));
   app.use('/codec', codecServer({ payloadKeys: deps.payloadKeys, keyring, allowedOrigins: deps.codecCorsOrigins, sessionSecret: deps.webhookSigningKey }));

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     proofing: { maxAttempts: config.PROOFING_MAX_ATTEMPTS, attemptWindowMs: config.PROOFING_ATTEMPT_WINDOW_MS },
     codecCorsOrigins: config.CODEC_CORS_ORIGINS,
     documentMaxBytes: config.DOCUMENT_MAX_BYTES,
+    stagingDir: config.CALIBRATION_STAGING_DIR,
     logger,
   });
 

@@ -24,6 +24,8 @@ import {
   listRequestsQuery,
   newVersionBody,
   proofingStatus,
+  productList,
+  versionParams,
   confirmRegistrationBody,
   rejectRegistrationBody,
   registrationView,
@@ -41,6 +43,7 @@ import { listAwaitingQaPage } from './use-cases/awaiting-qa';
 import type { ProofingApiDeps } from './use-cases/proofing';
 import { changeSettings, describeCapability, findDescribed } from './use-cases/capability-settings';
 import { getNotificationHistory, getRequest, listRequestPage } from './use-cases/read-requests';
+import { listVersionProducts } from './products';
 import { getProofingStatus } from './use-cases/proofing';
 import { decideRegistration, getRegistration } from './use-cases/registration-callbacks';
 import { addVersion, cancelRequest, decideQa, retryRequest } from './use-cases/steer-request';
@@ -159,6 +162,17 @@ export function buildRoutes(deps: RouteDeps): RouteSpec[] {
       params: requestIdParams,
       responses: { 200: { description: 'Delivery history', schema: notificationHistory }, ...problems, 404: { description: 'No such request' } },
       handle: async ({ params }) => ({ status: 200, body: await getNotificationHistory(deps.db, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/requests/:id/versions/:version/products',
+      operationId: 'listProducts',
+      summary: 'The products a version staged for QA (name, size, SHA-256, download link), for the reviewer to inspect before deciding',
+      tags: ['qa'],
+      roles: readers,
+      params: versionParams,
+      responses: { 200: { description: 'The staged products', schema: productList }, ...problems, 404: { description: 'No such request' } },
+      handle: async ({ params }) => ({ status: 200, body: await listVersionProducts(deps.db, params.id, params.version) }),
     }),
     defineRoute({
       method: 'get',

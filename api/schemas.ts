@@ -255,6 +255,15 @@ export const proofingStatus = z.object({
   reason: z.string().optional().describe('When missing: why (expired, discarded, vendor did not answer); the client may submit again'),
 });
 
+export const versionParams = z.strictObject({ id: z.uuid(), version: z.coerce.number().int().min(1) });
+
+export const productList = z.object({
+  id: z.uuid(),
+  version: z.int(),
+  execution: z.int().nullable().describe('The execution whose products these are'),
+  products: z.array(z.object({ name: z.string(), size: z.int(), sha256: z.string(), links: z.object({ download: z.string() }) })),
+});
+
 export const transactionIdParams = z.strictObject({ transactionId: z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be a transaction id') });
 
 export const confirmRegistrationBody = z.strictObject({

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
     documents: { apiUrl: undefined, statusCallsPerMinute: 60, processingTimeoutMs: 24 * 3_600_000 },
     registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 10_000 },
+    calibration: { executorUrl: undefined, stagingDir: dir, archiveDir: dir },
   });
   const running = worker.run();
   const key = 'bench-submitter-key-0001';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     proofing: { maxAttempts: 5, attemptWindowMs: 6 * 3_600_000 },
     codecCorsOrigins: [],
     documentMaxBytes: 10 * 1024 * 1024,
+    stagingDir: dir,
     logger: createLogger('api', 'silent'),
   });
   const server = app.listen(0, '127.0.0.1');

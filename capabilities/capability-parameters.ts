@@ -47,6 +47,11 @@ export const capabilityParameterSchemas: Readonly<Record<string, z.ZodType<Recor
   }),
   null_qa: z.strictObject({}),
   identity_proofing: identityParameters,
+  calibration: z.strictObject({
+    dataset: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must name a dataset, e.g. VLA/24A-123').describe('What to calibrate'),
+    durationMs: z.int().min(100).max(3_600_000).optional().describe('How long the simulated job runs'),
+    outcome: z.enum(['succeed', 'fail', 'hang', 'hang-first', 'corrupt']).optional().describe('For the simulator: how the job ends'),
+  }),
   registration: z.strictObject({
     transactionId: z.string().regex(/^[A-Za-z0-9._:-]{8,100}$/, 'must be 8–100 letters, digits or . _ : -').describe('The client’s id for this registration: the same transaction is one registration'),
     registration: z.strictObject({

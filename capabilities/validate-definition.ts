@@ -34,6 +34,7 @@ const definitionSchema = z.strictObject({
   recipients: z.strictObject({ reviewers: z.array(z.email()), dataAnalysts: z.array(z.email()), operators: z.array(z.email()) }),
   versions: z.strictObject({ singleVersionOnly: z.boolean(), retryWindowMs: z.int().min(0) }),
   sensitiveParameters: z.boolean().optional(),
+  stepHeartbeatTimeoutMs: z.int().min(1_000).optional(),
   handoff: z
     .strictObject({ reminderAfterMs: z.int().positive(), deadlineMs: z.int().positive(), failureReason: z.string().min(1) })
     .refine((h) => h.reminderAfterMs < h.deadlineMs, 'reminder < deadline')

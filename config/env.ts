@@ -61,6 +61,11 @@ const proofingVariables = {
   PROOFING_ATTEMPT_WINDOW_MS: z.coerce.number().int().positive().default(6 * 60 * 60 * 1000),
 };
 
+/** Where calibration jobs stage their products for QA (shared with the executor; the API serves them). */
+const productVariables = {
+  CALIBRATION_STAGING_DIR: z.string().min(1).default('/var/lib/capflow/staging'),
+};
+
 /** Signs callback events; each API key's webhook secret is derived from it. */
 const webhookSigningKey = z.string().min(32, 'must be at least 32 characters');
 
@@ -97,6 +102,10 @@ export const workerEnvSchema = z.object({
   COUNTRY_CONFIGURATION_URL: z.url({ protocol: /^https?$/ }).optional(),
   COUNTRY_CONFIGURATION_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   REGISTRATION_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** The processing executor (the simulator locally) and the archive that passed products are ingested into. */
+  PROCESSING_EXECUTOR_URL: z.url({ protocol: /^https?$/ }).optional(),
+  ...productVariables,
+  ARCHIVE_DIR: z.string().min(1).default('/var/lib/capflow/archive'),
 });
 
 export const apiEnvSchema = z.object({
@@ -113,6 +122,7 @@ export const apiEnvSchema = z.object({
   ...proofingVariables,
   /** At most this many proofing attempts per person per window. */
   PROOFING_MAX_ATTEMPTS: z.coerce.number().int().positive().default(5),
+  ...productVariables,
   /** Largest document accepted for upload (413 above). */
   DOCUMENT_MAX_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
   /** Origins allowed to call the codec endpoint from a browser (the Temporal Web UI). */

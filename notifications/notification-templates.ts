@@ -32,7 +32,7 @@ export function renderNotification(template: NotificationTemplate, c: Notificati
     case 'ingest-failed':
       return { subject: `[capflow] ${c.capability} ingestion failed`, body: `${link}\nIngestion failed after QA passed: ${c.error ?? 'no reason given'}.` };
     case 'qa-announce':
-      return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nPlease review it: POST /v1/requests/${c.requestId}/qa {"version": ${c.version}, "decision": …}.` };
+      return { subject: `[capflow] ${c.capability} request awaits QA`, body: `${link}\nIts products: GET /v1/requests/${c.requestId}/versions/${c.version}/products\nPlease review it: POST /v1/requests/${c.requestId}/qa {"version": ${c.version}, "decision": …, "comment": "your notes"}.` };
     case 'qa-reminder':
       return { subject: `[capflow] Reminder: ${c.capability} request still awaits QA`, body: `${link}\nIt is still waiting for a QA decision.` };
     case 'handoff-reminder':

@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     WEBHOOK_SIGNING_KEY: process.env.WEBHOOK_SIGNING_KEY ?? loadOrCreateDevSigningKey(path.join(data, 'dev-webhook-signing-key')),
     PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? loadOrCreateDevSigningKey(path.join(data, 'dev-payload-keys'), () => `dev1:${newKey()}`),
     PII_HASH_KEY: process.env.PII_HASH_KEY ?? loadOrCreateDevSigningKey(path.join(data, 'dev-pii-hash-key')),
+    // Calibration products: staged for QA, then ingested into a content-addressed archive.
+    CALIBRATION_STAGING_DIR: process.env.CALIBRATION_STAGING_DIR ?? path.join(data, 'staging'),
+    ARCHIVE_DIR: process.env.ARCHIVE_DIR ?? path.join(data, 'archive'),
   };
   // The API's port is needed before Temporal starts: the Web UI decodes payloads through its /codec.
   const apiPort = apiEnvSchema.shape.PORT.parse(env.PORT);
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   const apiConfig = parseEnv(apiEnvSchema, env);
   await ensurePortFree(apiConfig.PORT, 'PORT', 'the API');
 
-  if (!process.env.PROOFING_VENDOR_URL || !process.env.DOCUMENTS_API_URL || !process.env.COUNTRY_CONFIGURATION_URL) {
+  if (!process.env.PROOFING_VENDOR_URL || !process.env.DOCUMENTS_API_URL || !process.env.COUNTRY_CONFIGURATION_URL || !process.env.PROCESSING_EXECUTOR_URL) {
     // The simulators of external services, on a free port, for each service not configured.
     const simulatorPort = await freePort();
     env.COUNTRY_CONFIGURATION_JWT_SECRET ??= loadOrCreateDevSigningKey(path.join(data, 'dev-country-configuration-secret'));
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     env.PROOFING_VENDOR_URL ??= `http://127.0.0.1:${simulatorPort}/proofing`;
     env.DOCUMENTS_API_URL ??= `http://127.0.0.1:${simulatorPort}/documents-api`;
     env.COUNTRY_CONFIGURATION_URL ??= `http://127.0.0.1:${simulatorPort}/country-configuration`;
+    env.PROCESSING_EXECUTOR_URL ??= `http://127.0.0.1:${simulatorPort}/executor`;
     // Seconds, not the production hour: a document uploaded locally settles while you watch.
     env.DOCUMENT_POLL_INTERVAL_MS ??= '15000';
     env.DOCUMENT_POLLING_WINDOW_MS ??= '10000';
@@ -115,7 +119,7 @@ async function main(): Promise<void> {
     'capflow is up',
     `  API            ${api}   (docs ${api}/docs, spec ${api}/openapi.json)`,
     `  Temporal UI    ${temporal?.uiUrl ?? '(external Temporal, see its own UI)'}   (payloads are encrypted; the UI decodes them through ${api}/codec for an operator)`,
-    `  Simulators     proofing vendor ${env.PROOFING_VENDOR_URL}, documents API ${env.DOCUMENTS_API_URL} (polled every ${Number(env.DOCUMENT_POLL_INTERVAL_MS ?? 3_600_000) / 1000} s), country configuration ${env.COUNTRY_CONFIGURATION_URL}`,
+    `  Simulators     proofing vendor ${env.PROOFING_VENDOR_URL}, documents API ${env.DOCUMENTS_API_URL} (polled every ${Number(env.DOCUMENT_POLL_INTERVAL_MS ?? 3_600_000) / 1000} s), country configuration ${env.COUNTRY_CONFIGURATION_URL}, processing executor ${env.PROCESSING_EXECUTOR_URL}`,
     `  Temporal gRPC  ${env.TEMPORAL_ADDRESS ?? 'localhost:7233'}`,
     `  PostgreSQL     ${redact(env.DATABASE_URL!)}`,
     `  Logs           .data/logs/ (temporal, postgres); worker and API below`,

@@ -1,6 +1,7 @@
 import express from 'express';
 import { createCountryConfiguration } from './country-configuration';
 import { createDocumentsApi } from './documents-api';
+import { createProcessingExecutor } from './processing-executor';
 import { createProofingVendor } from './proofing-vendor';
 
 /**
@@ -11,7 +12,8 @@ import { createProofingVendor } from './proofing-vendor';
  * (default 20 s per processing step) and `DOCUMENTS_RATE_LIMIT_PER_MINUTE` (60) tune it. The
  * country configuration answers under /country-configuration when `COUNTRY_CONFIGURATION_JWT_SECRET`
  * is set, calling back `CAPFLOW_URL` with `CAPFLOW_INTEGRATION_KEY` after
- * `COUNTRY_CONFIGURATION_CALLBACK_DELAY_MS` (5 s).
+ * `COUNTRY_CONFIGURATION_CALLBACK_DELAY_MS` (5 s). The processing executor answers under /executor
+ * when `CALIBRATION_STAGING_DIR` (where it writes products) is set.
  */
 const port = Number(process.env.SIMULATOR_PORT ?? 4100);
 const host = process.env.SIMULATOR_HOST ?? '127.0.0.1';
@@ -43,6 +45,10 @@ if (process.env.COUNTRY_CONFIGURATION_JWT_SECRET) {
       callbackDelayMs: Number(process.env.COUNTRY_CONFIGURATION_CALLBACK_DELAY_MS ?? 5_000),
     }).app,
   );
+}
+
+if (process.env.CALIBRATION_STAGING_DIR) {
+  app.use('/executor', createProcessingExecutor({ stagingDir: process.env.CALIBRATION_STAGING_DIR }).app);
 }
 
 const server = app.listen(port, host, () => process.stdout.write(`simulators listening on http://${host}:${port} (proofing vendor: POST /proofing/resolution; documents API: /documents-api/…; country configuration: /country-configuration/registrations)\n`));

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { createSlotDispatcher } from '../capabilities/slot-dispatcher';
+import type { CalibrationDeps } from '../activities/calibration';
 import type { DocumentsDeps } from '../activities/documents';
 import type { ProofingDeps } from '../activities/identity-proofing';
 import type { RegistrationDeps } from '../activities/registration';
@@ -24,6 +25,7 @@ export interface CapflowWorkerOptions {
   proofing: Omit<ProofingDeps, 'db' | 'payloadKeys'>;
   documents: Omit<DocumentsDeps, 'db' | 'temporal'>;
   registration: Omit<RegistrationDeps, 'db'>;
+  calibration: Omit<CalibrationDeps, 'db'>;
   shutdownGraceTimeMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
@@ -43,9 +45,13 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
       proofing: options.proofing,
       documents: { ...options.documents, temporal: options.temporal },
       registration: options.registration,
+      calibration: options.calibration,
     }),
     dataConverter: capflowDataConverter(options.payloadKeys),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
+    // Heartbeats reach Temporal within 2 s, so a cancel reaches a running step (and the job it
+    // drives at an external executor) that quickly, not after most of the heartbeat timeout.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }

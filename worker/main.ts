@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       jwtSecret: config.COUNTRY_CONFIGURATION_JWT_SECRET,
       callTimeoutMs: config.REGISTRATION_CALL_TIMEOUT_MS,
     },
+    calibration: { executorUrl: config.PROCESSING_EXECUTOR_URL, stagingDir: config.CALIBRATION_STAGING_DIR, archiveDir: config.ARCHIVE_DIR },
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');

@@ -37,6 +37,17 @@ export const builtInCapabilities: Readonly<Record<string, CapabilityDefinition>>
     recipients: localRecipients,
     versions: { singleVersionOnly: true },
   }),
+  // The source's "ideal" std_calibration: a processing job, its products QA'd, then ingested.
+  calibration: withQa(
+    run({
+      name: 'calibration',
+      description: 'Runs a calibration job at the processing executor; its products are staged for QA, and the version that passes is ingested into the archive',
+      step: 'calibration',
+      maxConcurrent: 4,
+      recipients: localRecipients,
+    }),
+    { ingestStep: 'calibration_ingest', deadlines: { reminderAfterMs: DAY, escalateAfterMs: 3 * DAY, deadlineMs: 7 * DAY, onDeadline: 'fail' } },
+  ),
   // A registration the country configuration confirms or rejects, at once or later by callback.
   registration: run({
     name: 'registration',

@@ -66,7 +66,7 @@ export function isFinalState(state: State): state is FinalState {
 }
 
 /** Names of the steps a worker knows how to run (targets of `ExecuteWorkflow` and `Ingest`). */
-export const executionSteps = ['null', 'identity_proofing', 'document_upload', 'registration'] as const;
+export const executionSteps = ['null', 'identity_proofing', 'document_upload', 'registration', 'calibration', 'calibration_ingest'] as const;
 export type ExecutionStep = (typeof executionSteps)[number];
 
 export const templates = ['run', 'run-with-qa'] as const;
@@ -128,6 +128,8 @@ export interface CapabilityDefinition {
   readonly sensitiveParameters?: boolean;
   /** A step handed to an external system that answers later: nothing waits for it forever. */
   readonly handoff?: HandoffDeadlines;
+  /** A step that stops heartbeating this long is taken as hung and retried (default 30 s). */
+  readonly stepHeartbeatTimeoutMs?: number;
 }
 
 export interface HandoffDeadlines {

@@ -245,7 +245,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     runningSteps.add(scope);
     void scope
       .run(() =>
-        executeStep.executeWithOptions({ ...stepOptions, summary: `${kind} step "${step}"` }, [{ requestId, version, execution, kind, step, parameters: input.parameters, queuedSince: input.queuedSince }]),
+        executeStep.executeWithOptions({ ...stepOptions, ...(definition.stepHeartbeatTimeoutMs ? { heartbeatTimeout: definition.stepHeartbeatTimeoutMs } : {}), summary: `${kind} step "${step}"` }, [{ requestId, version, execution, kind, step, parameters: input.parameters, queuedSince: input.queuedSince }]),
       )
       .then(
         (result) => {

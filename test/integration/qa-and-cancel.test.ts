@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { awaitingQaList, capabilityList, qaDecisionResult, requestView } from '../../api/schemas';
 import { resolveTemporalCli } from '../../scripts/temporal-binaries';
+import { builtInCapabilities } from '../../workflows/capabilities';
 import { recordHistoryIfAsked } from '../support/record-history';
 import { requireTestEnv } from '../support/test-env';
 import { createTestStack, eventually, type TestStack } from '../support/test-stack';
@@ -141,13 +142,7 @@ describe('capabilities', () => {
   it('lists the built-ins with their definition, legend and Mermaid diagram', async () => {
     const res = await request(stack.app).get('/v1/capabilities').set(stack.bearer('integration'));
     const { items } = capabilityList.parse(res.body);
-    expect(items.map((c) => [c.name, c.template])).toEqual([
-      ['null', 'run'],
-      ['null_qa', 'run-with-qa'],
-      ['identity_proofing', 'run'],
-      ['document_upload', 'run'],
-      ['registration', 'run'],
-    ]);
+    expect(items.map((c) => [c.name, c.template])).toEqual(Object.values(builtInCapabilities).map((d) => [d.name, d.template]));
     const qa = items[1]!;
     expect(qa.legend).toContain('[Executing] - <workflow-complete> {AnnounceQa} -> [AwaitingQa]');
     expect(qa.mermaid).toMatch(/^stateDiagram-v2/);

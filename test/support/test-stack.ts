@@ -13,6 +13,7 @@ import type { ApiKey, Role } from '../../config/env';
 import { createPool } from '../../db/pool';
 import type { Mailer } from '../../notifications/mailer';
 import { createLogger } from '../../observability/logger';
+import type { CalibrationDeps } from '../../activities/calibration';
 import type { DocumentsDeps } from '../../activities/documents';
 import type { ProofingDeps } from '../../activities/identity-proofing';
 import type { RegistrationDeps } from '../../activities/registration';
@@ -65,6 +66,7 @@ export async function createTestStack(
     proofing?: Partial<Omit<ProofingDeps, 'db' | 'payloadKeys'>>;
     documents?: Partial<Omit<DocumentsDeps, 'db' | 'temporal'>>;
     registration?: Partial<Omit<RegistrationDeps, 'db'>>;
+    calibration?: Partial<Omit<CalibrationDeps, 'db'>>;
     app?: Partial<AppDeps>;
   } = {},
 ): Promise<TestStack> {
@@ -81,7 +83,8 @@ export async function createTestStack(
   const extra = options.capabilities ?? [];
   const catalog = loadCapabilityCatalog(
     { ...builtInCapabilities, ...Object.fromEntries(extra.map((c) => [c.name, c])) },
-    { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas.null!])) },
+    // A probe takes the parameters of the capability whose step it runs.
+    { ...capabilityParameterSchemas, ...Object.fromEntries(extra.map((c) => [c.name, capabilityParameterSchemas[c.step] ?? capabilityParameterSchemas.null!])) },
   );
   const app = createTestApp({ catalog, db, temporal, taskQueue, apiKeys: stackKeys, updateTimeoutMs: 3_000, ...options.app });
 
@@ -101,6 +104,7 @@ export async function createTestStack(
       proofing: { ...testProofing, ...options.proofing },
       documents: { apiUrl: undefined, statusCallsPerMinute: 6_000, processingTimeoutMs: 24 * 3_600_000, ...options.documents },
       registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 1_000, ...options.registration },
+      calibration: { executorUrl: undefined, stagingDir: '/nonexistent', archiveDir: '/nonexistent', pollMs: 100, ...options.calibration },
       shutdownGraceTimeMs: 1_000,
       workflowBundle: { codePath: requireTestEnv('workflowBundle') },
     });
@@ -146,6 +150,7 @@ export function createTestApp(deps: Pick<AppDeps, 'db' | 'temporal'> & Partial<A
     proofing: { maxAttempts: 5, attemptWindowMs: 6 * 60 * 60 * 1000 },
     codecCorsOrigins: ['http://localhost:8233'],
     documentMaxBytes: 64 * 1024,
+    stagingDir: '/nonexistent',
     logger: createLogger('api', process.env.TEST_API_LOG ?? 'silent'),
     ...deps,
   });

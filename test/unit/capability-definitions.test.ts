@@ -49,7 +49,8 @@ describe('templates', () => {
 
   it('the built-in capabilities are valid', () => {
     for (const definition of Object.values(builtInCapabilities)) expect(definitionProblems(definition)).toEqual([]);
-    expect(loadCapabilityCatalog().list().map((c) => c.name)).toEqual(['null', 'null_qa', 'identity_proofing', 'document_upload', 'registration']);
+    expect(loadCapabilityCatalog().list().map((c) => c.name)).toEqual(Object.keys(builtInCapabilities));
+    expect(Object.keys(builtInCapabilities)).toEqual(['null', 'null_qa', 'identity_proofing', 'document_upload', 'calibration', 'registration']);
   });
 });
 

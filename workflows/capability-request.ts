@@ -8,6 +8,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -17,7 +18,7 @@ import {
 import type { createActivities } from '../activities';
 import { capabilityExecution } from './capability-execution';
 import { defaultVersionPolicy, type CapabilityDefinition, type State } from './capability-model';
-import { ENGINE, describe, interpretExecution, reject, type CapabilityExecutionInput } from './execution-interpreter';
+import { ENGINE, describe, interpretExecution, localBookkeepingOptions, reject, type CapabilityExecutionInput } from './execution-interpreter';
 import {
   addVersionUpdate,
   cancelExecutionSignal,
@@ -41,10 +42,12 @@ import { VersionBook, type ExecutionState, type Refusal, type RequestEventType, 
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { registerRequest, recordRequestEvent, recordRequestState } = proxyActivities<Activities>({
+const remoteBookkeeping = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+// Quick database writes, run in the worker without a round trip through the server (see execution-interpreter.ts).
+const localBookkeeping = proxyLocalActivities<Activities>(localBookkeepingOptions);
 
 export interface CapabilityRequestInput {
   requestId: string;
@@ -87,6 +90,8 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   }
 
   const { requestId, definition } = input;
+  // Requests started before local bookkeeping replay with the activities they recorded.
+  const { registerRequest, recordRequestEvent, recordRequestState } = patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
   // Snapshots taken before versions existed carry no version policy.
   const policy = (definition.versions as CapabilityDefinition['versions'] | undefined) ?? defaultVersionPolicy;
   const book = new VersionBook(requestId, policy);

@@ -7,6 +7,8 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
+  type LocalActivityOptions,
   setCurrentDetails,
   setHandler,
   Trigger,
@@ -40,8 +42,20 @@ const bookkeepingOptions: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
-export const { registerRequest, recordTransition, announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot, sendNotification } =
-  proxyActivities<Activities>(bookkeepingOptions);
+const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
+export const { registerRequest, sendNotification } = remoteBookkeeping;
+
+/**
+ * The same quick database writes as local activities: run by the worker that runs the workflow,
+ * without a round trip through the server's task queue. Requests started before this was
+ * introduced keep replaying with the activities they recorded (`patched('local-bookkeeping')`).
+ */
+export const localBookkeepingOptions: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+const localBookkeeping = proxyLocalActivities<Activities>(localBookkeepingOptions);
 
 // Callbacks: retried with backoff for a day, then given up on (recorded, never blocking the request).
 const { sendMessage } = proxyActivities<Activities>({
@@ -118,6 +132,8 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
       : { event: 'capability-submitted', actor: input.startedBy },
   ];
   const parent = mode === 'execution' ? workflowInfo().parent : undefined;
+  const bookkeeping = mode === 'execution' && patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
+  const { announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot } = bookkeeping;
   const runningSteps = new Set<CancellationScope>();
   let recordedCount = 0;
   let lastError: string | undefined;
@@ -355,13 +371,15 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
   const flushRecords = async () => {
     while (recordedCount < machine.transitions.length) {
       const transition = machine.transitions[recordedCount]!;
-      await recordTransition.executeWithOptions({ ...bookkeepingOptions, summary: `record ${transition.from} → ${transition.to}` }, [
-        { requestId, version, execution, ...(mode === 'single-workflow' ? { updatesRequest: true } : {}), transition },
-      ]);
+      const summary = `record ${transition.from} → ${transition.to}`;
+      await (bookkeeping === localBookkeeping
+        ? localBookkeeping.recordTransition.executeWithOptions({ ...localBookkeepingOptions, summary }, [record(transition)])
+        : remoteBookkeeping.recordTransition.executeWithOptions({ ...bookkeepingOptions, summary }, [record(transition)]));
       recordedCount += 1;
       if (parent) await report(transition);
     }
   };
+  const record = (transition: TransitionRecord) => ({ requestId, version, execution, ...(mode === 'single-workflow' ? { updatesRequest: true } : {}), transition });
 
   /** Tells the request; if it has already closed (cancelled through Temporal), there is no one to tell. */
   const report = async (transition: TransitionRecord) => {

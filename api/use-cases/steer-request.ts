@@ -38,6 +38,8 @@ export async function decideQa(deps: SteerDeps, id: string, principal: Principal
 export async function addVersion(deps: SteerDeps, id: string, principal: Principal, body: { parameters: Record<string, unknown> }) {
   const request = await requireRequest(deps, id);
   requireOwnerOrOperator(request, principal, 'add a version to');
+  // Known sealed (its workflow may already have closed): say so without asking it.
+  if (request.sealed) throw new HttpProblem(409, 'Conflict', `the request is sealed (it is ${request.state}): no new version can be added`, { type: problemTypes.conflict });
   const schema = deps.catalog.parametersOf(request.capability);
   const parsed = schema?.safeParse(body.parameters);
   if (parsed && !parsed.success) throw validationProblem(parsed.error.issues, 'parameters');

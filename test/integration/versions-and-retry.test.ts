@@ -80,7 +80,7 @@ describe('versions of a null_qa request', () => {
     // Sealed: no more versions. The lineage is visible to Temporal too.
     const refused = await addVersion(id, {});
     expect(refused.status).toBe(409);
-    expect(refused.body.detail).toMatch(/sealed: version 2 passed QA/);
+    expect(refused.body.detail).toMatch(/sealed/);
     const overview = await request_.query(requestOverviewQuery);
     expect(overview.versions.map((v) => v.executions[0]!.workflowId)).toEqual([1, 2, 3].map((v) => `${workflowId}/v${v}/e1`));
     const described = await stack.temporal.workflow.getHandle(`${workflowId}/v2/e1`).describe();

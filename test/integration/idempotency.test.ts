@@ -15,7 +15,8 @@ const submit = (key: string, body: object = { capability: 'null', parameters: {}
 
 async function workflowsFor(requestId: string): Promise<number> {
   return eventually(async () => {
-    const { count } = await stack.temporal.workflow.count(`RequestId = '${requestId}'`);
+    // The request's own workflow (its executions carry the RequestId too).
+    const { count } = await stack.temporal.workflow.count(`RequestId = '${requestId}' AND WorkflowType = 'capabilityRequest'`);
     return count > 0 ? count : undefined;
   });
 }

@@ -58,8 +58,14 @@ export interface Fake {
 
 export type StepBehaviour = (input: { kind: string; step: string; version: number; parameters: Record<string, unknown> }) => Promise<Record<string, unknown>>;
 
+/**
+ * In-memory activities, idempotent by the same keys as the real ones (bookkeeping runs as local
+ * activities, which may run more than once when a workflow task is retried).
+ */
 export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: () => Promise<void> } = {}): Fake {
   const fake: Fake = { recorded: [], events: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], notified: [], activities: undefined as never };
+  const seen = new Set<string>();
+  const once = (key: string) => !seen.has(key) && seen.add(key) !== undefined;
   fake.activities = {
     registerRequest: async () => undefined,
     // An unlimited queue: the slot is granted at once (queueing itself is tested against PostgreSQL).
@@ -68,7 +74,7 @@ export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: (
     releaseSlot: async () => undefined,
     sendMessage: async () => undefined,
     sendNotification: async (input) => {
-      fake.notified.push(input.template);
+      if (once(`notify ${input.requestId} ${input.version} ${input.execution} ${input.seq} ${input.template} ${input.occurrence ?? 0}`)) fake.notified.push(input.template);
     },
     recordTransition: async ({ version, execution, transition }) => {
       if (!fake.recorded.some((t) => t.version === version && t.execution === execution && t.seq === transition.seq)) fake.recorded.push({ ...transition, version, execution });
@@ -82,10 +88,11 @@ export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: (
     },
     announceQa: async (input) => {
       await behaviour.announceQa?.();
-      fake.announced.push(input.requestId);
+      if (once(`announce ${input.requestId} ${input.version}`)) fake.announced.push(input.requestId);
     },
+    // The first decision recorded for a version stands, as in qa_reviews.
     recordQaDecision: async (input) => {
-      fake.decisions.push(input);
+      if (once(`decide ${input.requestId} ${input.version}`)) fake.decisions.push(input);
     },
     executeStep: async (input) => {
       fake.stepCalls.push({ kind: input.kind, step: input.step, version: input.version });

@@ -138,6 +138,7 @@ describe('run with QA template', () => {
       await h.result();
     });
     expect(fake.decisions).toHaveLength(1);
+    expect(fake.recorded.filter((t) => t.event === 'qa-pass' || t.event === 'qa-fail')).toHaveLength(1);
   });
 
   it('AwaitingQa → Failed on a fail sent as a Signal (the operator path)', async () => {

@@ -1,3 +1,4 @@
+import { inTransaction } from './pool';
 import type { Pool, PoolClient } from 'pg';
 
 export interface CapabilitySettings {
@@ -55,42 +56,30 @@ export async function enqueue(db: Pool, entry: SlotHolder & { capability: string
  * concurrent callers (any worker, the API) never grant the same slot twice.
  */
 export async function grantFreeSlots(db: Pool, capability: string, defaultMaxConcurrent: number): Promise<SlotHolder[]> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(db, async (client) => {
     await ensureSettings(client, capability, defaultMaxConcurrent);
     const { rows: settingsRows } = await client.query<{ maxConcurrent: number; paused: boolean }>(
       `SELECT max_concurrent AS "maxConcurrent", paused FROM capability_settings WHERE capability = $1 FOR UPDATE`,
       [capability],
     );
     const settings = settingsRows[0]!;
-    let granted: SlotHolder[] = [];
-    if (!settings.paused) {
-      const running = Number((await client.query(`SELECT count(*) FROM capability_slots WHERE capability = $1 AND granted_at IS NOT NULL AND released_at IS NULL`, [capability])).rows[0].count);
-      const free = settings.maxConcurrent - running;
-      if (free > 0) {
-        const result = await client.query<SlotHolder>(
-          // statement_timestamp(), not now(): this statement runs after the lock wait, so a grant is
-          // never stamped before the release it waited for; one batch shares one time (FIFO ties
-          // break by queue order).
-          `UPDATE capability_slots SET granted_at = statement_timestamp()
-           WHERE holder IN (
-             SELECT holder FROM capability_slots WHERE capability = $1 AND granted_at IS NULL AND released_at IS NULL ORDER BY queued_since, seq LIMIT $2
-           )
-           RETURNING holder, request_id AS "requestId", workflow_id AS "workflowId"`,
-          [capability, free],
-        );
-        granted = result.rows;
-      }
-    }
-    await client.query('COMMIT');
-    return granted;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    if (settings.paused) return [];
+    const running = Number((await client.query(`SELECT count(*) FROM capability_slots WHERE capability = $1 AND granted_at IS NOT NULL AND released_at IS NULL`, [capability])).rows[0].count);
+    const free = settings.maxConcurrent - running;
+    if (free <= 0) return [];
+    const result = await client.query<SlotHolder>(
+      // statement_timestamp(), not now(): this statement runs after the lock wait, so a grant is
+      // never stamped before the release it waited for; one batch shares one time (FIFO ties
+      // break by queue order).
+      `UPDATE capability_slots SET granted_at = statement_timestamp()
+       WHERE holder IN (
+         SELECT holder FROM capability_slots WHERE capability = $1 AND granted_at IS NULL AND released_at IS NULL ORDER BY queued_since, seq LIMIT $2
+       )
+       RETURNING holder, request_id AS "requestId", workflow_id AS "workflowId"`,
+      [capability, free],
+    );
+    return result.rows;
+  });
 }
 
 export async function slotState(db: Pool, holder: string): Promise<'waiting' | 'granted' | 'released' | 'unknown'> {

@@ -147,22 +147,20 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
     },
     { description: 'The same decision for operators: temporal workflow signal --name qaDecision --input \'{"version":1,"decision":"pass","reviewer":"ops"}\'' },
   );
+  /** Queues a command for the loop and waits for its answer (Updates answer once it has been applied). */
+  const ask = async <T>(command: (reply: Trigger<T>) => Command): Promise<T> => {
+    const reply = new Trigger<T>();
+    inbox.push(command(reply));
+    return await reply;
+  };
   setHandler(
     addVersionUpdate,
-    async (request) => {
-      const reply = new Trigger<StartedExecution>();
-      inbox.push({ kind: 'add-version', request, reply });
-      return await reply;
-    },
+    (request) => ask<StartedExecution>((reply) => ({ kind: 'add-version', request, reply })),
     { validator: (_request: NewVersionRequest) => refuse(book.refuseNewVersion()), description: 'A new version with edited parameters, run at once' },
   );
   setHandler(
     retryExecutionUpdate,
-    async (request) => {
-      const reply = new Trigger<StartedExecution>();
-      inbox.push({ kind: 'retry', request, reply });
-      return await reply;
-    },
+    (request) => ask<StartedExecution>((reply) => ({ kind: 'retry', request, reply })),
     {
       validator: (request) => {
         const target = book.retryTarget(request.version);

@@ -65,7 +65,11 @@ export type StepBehaviour = (input: { kind: string; step: string; version: numbe
 export function fakeActivities(behaviour: { step?: StepBehaviour; announceQa?: () => Promise<void> } = {}): Fake {
   const fake: Fake = { recorded: [], events: [], announced: [], decisions: [], stepCalls: [], cancelledSteps: [], notified: [], activities: undefined as never };
   const seen = new Set<string>();
-  const once = (key: string) => !seen.has(key) && seen.add(key) !== undefined;
+  const once = (key: string) => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   fake.activities = {
     registerRequest: async () => undefined,
     // An unlimited queue: the slot is granted at once (queueing itself is tested against PostgreSQL).

@@ -124,13 +124,13 @@ export const createActivities = (deps: ActivityDeps) => {
   /** QueueWorkflow: joins the capability's queue; true when a slot was granted at once. */
   async enqueueForSlot(input: SlotRequest): Promise<boolean> {
     await enqueue(deps.db, { ...input, queuedSince: new Date(input.queuedSince) });
-    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent);
+    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent, input.holder);
     return (await slotState(deps.db, input.holder)) === 'granted';
   },
 
   /** A waiting request's periodic re-check, in case a grant signal was lost. */
   async checkSlot(input: SlotRequest): Promise<boolean> {
-    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent);
+    await deps.slots.dispatch(input.capability, input.defaultMaxConcurrent, input.holder);
     return (await slotState(deps.db, input.holder)) === 'granted';
   },
 

@@ -95,6 +95,11 @@ async function main(): Promise<void> {
   const until = async (id: string, state: string) => {
     while ((await stateOf(id)) !== state) await new Promise((r) => setTimeout(r, 5));
   };
+  // Done as the baseline is: its workflow has closed (the read model said Complete before that).
+  const closed = async (id: string) => {
+    const outcome = (await stack.temporal.workflow.getHandle(`request-${id}`).result()) as { state: string };
+    if (outcome.state !== 'Complete') throw new Error(`request ${id} ended ${outcome.state}`);
+  };
   // Maximum concurrency of the null capability's queue, so the queue never limits the comparison.
   await stack.db.query(`INSERT INTO capability_settings (capability, max_concurrent) VALUES ('null', 10000), ('null_qa', 10000) ON CONFLICT (capability) DO UPDATE SET max_concurrent = 10000`);
 
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const res = await call('submitter', 'POST', '/v1/requests', { capability: 'null', parameters: {} });
     postLatencies.push(performance.now() - t0);
-    await until(((await res.json()) as { id: string }).id, 'Complete');
+    await closed(((await res.json()) as { id: string }).id);
   };
 
   process.stderr.write('warming up…\n');
@@ -127,11 +132,15 @@ async function main(): Promise<void> {
     await until(id, 'AwaitingQa');
     qaIds.push(id);
   });
-  const qaRun = await runLanes(qaIds.length, 10, async (i) => {
-    const res = await call('reviewer', 'POST', `/v1/requests/${qaIds[i]}/qa`, { decision: 'pass' });
+  // One reviewer at a time (the latency of the path itself), then ten at once (under load).
+  const decide = (ids: string[]) => async (i: number) => {
+    const res = await call('reviewer', 'POST', `/v1/requests/${ids[i]}/qa`, { decision: 'pass' });
     if (!res.ok) throw new Error(`QA decision answered ${res.status}`);
-    await until(qaIds[i]!, 'Complete');
-  });
+    await until(ids[i]!, 'Complete');
+  };
+  const [oneAtATime, tenAtOnce] = [qaIds.slice(0, Math.ceil(qaIds.length / 2)), qaIds.slice(Math.ceil(qaIds.length / 2))];
+  const qaRun = await runLanes(oneAtATime.length, 1, decide(oneAtATime));
+  const qaLoadedRun = await runLanes(tenAtOnce.length, 10, decide(tenAtOnce));
 
   process.stderr.write(`API: listing with ${sizes.awaiting} requests awaiting QA…\n`);
   await stack.db.query(
@@ -144,14 +153,15 @@ async function main(): Promise<void> {
     [sizes.awaiting],
   );
   await stack.db.query('ANALYZE');
-  const listRuns = async (url: string) =>
-    (
-      await runLanes(300, 10, async () => {
-        const res = await call('reviewer', 'GET', url);
-        if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-        await res.arrayBuffer();
-      })
-    ).latencies;
+  const listRuns = async (url: string) => {
+    const list = async () => {
+      const res = await call('reviewer', 'GET', url);
+      if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+      await res.arrayBuffer();
+    };
+    await runLanes(50, 10, list); // warm-up: query plans, connections, JIT
+    return (await runLanes(300, 10, list)).latencies;
+  };
   const listRequests = await listRuns('/v1/requests?state=AwaitingQa&limit=50');
   const listQa = await listRuns('/v1/qa?limit=50');
 
@@ -198,7 +208,10 @@ async function main(): Promise<void> {
       latencyMs: stats(nullRun.latencies),
       ratioToBaseline: Number((bareRun.seconds / nullRun.seconds).toFixed(3)),
     },
-    qaDecisionToComplete: { decisions: qaIds.length, latencyMs: stats(qaRun.latencies) },
+    qaDecisionToComplete: {
+      oneAtATime: { decisions: oneAtATime.length, latencyMs: stats(qaRun.latencies) },
+      tenAtOnce: { decisions: tenAtOnce.length, latencyMs: stats(qaLoadedRun.latencies) },
+    },
     api: {
       postRequestsLatencyMs: stats(postLatencies.sort((a, b) => a - b)),
       listAwaitingRequestsLatencyMs: stats(listRequests),
@@ -212,7 +225,8 @@ async function main(): Promise<void> {
   const rows = [
     ['baseline (bare workflow + 1 activity)', `${result.baseline.completionsPerSecond}/s`, `p50 ${result.baseline.latencyMs.p50} ms, p99 ${result.baseline.latencyMs.p99} ms`],
     ['capflow null via API', `${result.capflowNull.completionsPerSecond}/s (×${result.capflowNull.ratioToBaseline} of baseline)`, `p50 ${result.capflowNull.latencyMs.p50} ms, p99 ${result.capflowNull.latencyMs.p99} ms`],
-    ['null_qa: QA decision → Complete', `${qaIds.length} decisions`, `p50 ${result.qaDecisionToComplete.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.latencyMs.p99} ms`],
+    ['null_qa: QA decision → Complete, one at a time', `${oneAtATime.length} decisions`, `p50 ${result.qaDecisionToComplete.oneAtATime.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.oneAtATime.latencyMs.p99} ms`],
+    ['null_qa: QA decision → Complete, ten at once', `${tenAtOnce.length} decisions`, `p50 ${result.qaDecisionToComplete.tenAtOnce.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.tenAtOnce.latencyMs.p99} ms`],
     [`POST /v1/requests (${sizes.concurrency} clients)`, '', `p50 ${result.api.postRequestsLatencyMs.p50} ms, p99 ${result.api.postRequestsLatencyMs.p99} ms`],
     [`GET /v1/requests?state=AwaitingQa (${sizes.awaiting} rows)`, '', `p50 ${result.api.listAwaitingRequestsLatencyMs.p50} ms, p99 ${result.api.listAwaitingRequestsLatencyMs.p99} ms`],
     [`GET /v1/qa (${sizes.awaiting} rows)`, '', `p50 ${result.api.listQaLatencyMs.p50} ms, p99 ${result.api.listQaLatencyMs.p99} ms`],

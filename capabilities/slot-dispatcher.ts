@@ -33,12 +33,14 @@ export function createSlotDispatcher(deps: { db: Pool; temporal: Client }) {
   };
 
   return {
-    async dispatch(capability: string, defaultMaxConcurrent: number): Promise<number> {
+    /** `asker`: the holder whose activity is dispatching learns of its own grant from the answer, not by signal. */
+    async dispatch(capability: string, defaultMaxConcurrent: number, asker?: string): Promise<number> {
       let granted = await grantFreeSlots(deps.db, capability, defaultMaxConcurrent);
       if (granted.length === 0 && (await hasWaiters(deps.db, capability)) && (await reclaimAbandoned(capability)) > 0) {
         granted = await grantFreeSlots(deps.db, capability, defaultMaxConcurrent);
       }
-      await Promise.all(granted.map((g) => deps.temporal.workflow.getHandle(g.workflowId).signal(slotGrantedSignal).catch(() => undefined)));
+      const toTell = granted.filter((g) => g.holder !== asker);
+      await Promise.all(toTell.map((g) => deps.temporal.workflow.getHandle(g.workflowId).signal(slotGrantedSignal).catch(() => undefined)));
       return granted.length;
     },
   };

@@ -27,6 +27,7 @@ import {
   qaDecisionSignal,
   qaDecisionUpdate,
   RejectionType,
+  reportsIn,
   requestOverviewQuery,
   retryExecutionUpdate,
   type CancelRequest,
@@ -37,6 +38,7 @@ import {
   type RetryRequest,
   type StartedExecution,
 } from './messages';
+import type { TransitionRecord } from './request-machine';
 import { capabilityNameKey, capabilityStateKey, requestIdKey } from './search-attributes';
 import { VersionBook, type ExecutionState, type Refusal, type RequestEventType, type VersionState } from './version-book';
 
@@ -67,8 +69,9 @@ export interface CapabilityRequestResult {
 }
 
 type Command =
-  | { kind: 'report'; report: ExecutionReport }
-  | { kind: 'ended'; version: number; execution: number; outcome: { state?: State; error?: string } }
+  // Applied together and published once: an execution batches what it recorded meanwhile.
+  | { kind: 'report'; reports: ExecutionReport[] }
+  | { kind: 'ended'; version: number; execution: number; outcome: { state?: State; error?: string; transitions?: TransitionRecord[] } }
   | { kind: 'add-version'; request: NewVersionRequest; reply: Trigger<StartedExecution> }
   | { kind: 'retry'; request: RetryRequest; reply: Trigger<StartedExecution> }
   | { kind: 'qa'; version: number; decision: QaDecision; reply?: Trigger<QaDecisionResult> }
@@ -126,7 +129,7 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
 
   // Messages -----------------------------------------------------------------------------------
   setHandler(requestOverviewQuery, () => book.overview());
-  setHandler(executionChangedSignal, (report) => void inbox.push({ kind: 'report', report }));
+  setHandler(executionChangedSignal, (changed) => void inbox.push({ kind: 'report', reports: reportsIn(changed) }));
   setHandler(
     qaDecisionUpdate,
     async (decision) => {
@@ -299,9 +302,12 @@ export async function capabilityRequest(input: CapabilityRequestInput): Promise<
   const process = async (command: Command) => {
     switch (command.kind) {
       case 'report':
-        if (book.apply(command.report)) settleDecision(command.report);
+        for (const report of command.reports) if (book.apply(report)) settleDecision(report);
         break;
       case 'ended': {
+        // Its last transitions may come with its result rather than by report.
+        const last = reportsIn({ version: command.version, execution: command.execution, transitions: command.outcome.transitions ?? [] });
+        for (const report of last) if (book.apply(report)) settleDecision(report);
         book.ended(command.version, command.execution, command.outcome);
         const execution = book.version(command.version)?.executions[command.execution - 1];
         const inFlight = execution && decisionsInFlight.get(execution.workflowId);

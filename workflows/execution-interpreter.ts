@@ -43,7 +43,7 @@ const bookkeepingOptions: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 const remoteBookkeeping = proxyActivities<Activities>(bookkeepingOptions);
-export const { registerRequest, sendNotification } = remoteBookkeeping;
+export const { registerRequest } = remoteBookkeeping;
 
 /**
  * The same quick database writes as local activities: run by the worker that runs the workflow,
@@ -101,6 +101,8 @@ export interface CapabilityExecutionInput {
 export interface CapabilityExecutionResult {
   state: State;
   error?: string;
+  /** Transitions its request had not yet confirmed hearing when the execution ended. */
+  transitions?: TransitionRecord[];
 }
 
 /**
@@ -133,6 +135,11 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
   ];
   const parent = mode === 'execution' ? workflowInfo().parent : undefined;
   const bookkeeping = mode === 'execution' && patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
+  // Executions started before this report to their request in the background, in batches, and
+  // queue their notifications with a local activity; older ones replay as they ran: each report
+  // awaited in turn, each notification a round trip through the server.
+  const lean = mode === 'execution' && patched('lean-execution');
+  const { sendNotification } = lean ? localBookkeeping : remoteBookkeeping;
   const { announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot } = bookkeeping;
   const runningSteps = new Set<CancellationScope>();
   let recordedCount = 0;
@@ -376,7 +383,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
         ? localBookkeeping.recordTransition.executeWithOptions({ ...localBookkeepingOptions, summary }, [record(transition)])
         : remoteBookkeeping.recordTransition.executeWithOptions({ ...bookkeepingOptions, summary }, [record(transition)]));
       recordedCount += 1;
-      if (parent) await report(transition);
+      if (parent && !lean) await report(transition);
     }
   };
   const record = (transition: TransitionRecord) => ({ requestId, version, execution, ...(mode === 'single-workflow' ? { updatesRequest: true } : {}), transition });
@@ -388,6 +395,27 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     } catch (err) {
       log.warn('could not report to the request', { requestId, version, execution, error: describe(err) });
     }
+  };
+
+  // Reports in the background, sent when the execution settles down to wait: the request hears
+  // together what one burst of work recorded, and the execution goes on while it hears. One
+  // signal is in flight at a time, so the request hears every transition in order. The last
+  // ones travel in the execution's result instead (see the end).
+  let reported = 0;
+  let reporting = false;
+  const reportInBackground = () => {
+    if (reporting || reported >= recordedCount) return;
+    reporting = true;
+    const upTo = recordedCount;
+    const transitions = machine.transitions.slice(reported, upTo);
+    // Never cancelled with the execution: its request must hear how it ended.
+    void CancellationScope.nonCancellable(() => getExternalWorkflowHandle(parent!.workflowId).signal(executionChangedSignal, { version, execution, transitions }))
+      .catch((err: unknown) => log.warn('could not report to the request', { requestId, version, execution, error: describe(err) }))
+      .then(() => {
+        reported = upTo;
+        reporting = false;
+        reportInBackground();
+      });
   };
 
   const enter = async (transition: Transition, cause: Inbound, error: string | undefined): Promise<TransitionRecord> => {
@@ -509,6 +537,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
 
   /** Waits for the next event; on the way, re-checks a queue place and keeps QA and hand-off deadlines. */
   const nextEvent = async (): Promise<Inbound | undefined> => {
+    if (parent && lean && inbox.length === 0) reportInBackground();
     replan = false;
     const qaStep = nextQaStep() ?? nextHandoffStep();
     const recheckSlot = async () => {
@@ -545,12 +574,17 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
       await enter(machine.transitionFor('cancel') ?? { from: machine.state, event: 'cancel', actions: [], to: 'Cancelled' }, cause, undefined);
     });
   }
-  // The request has ended; callbacks still being retried finish before the workflow closes.
+  // The request has ended; callbacks still being retried finish before the workflow closes. The
+  // request must not wait for them to hear the end, so it is told now if there are any.
+  if (parent && lean && pendingDeliveries.length > 0) reportInBackground();
   await Promise.all(pendingDeliveries);
   // Let Update callers waiting on a transition that will never come hear why.
   for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
 
-  return { state: machine.state, ...(lastError === undefined ? {} : { error: lastError }) };
+  // Whatever the request has not confirmed hearing goes with the result (a report still in
+  // flight may arrive before or after it: the request applies each transition once, in order).
+  const unconfirmed = parent && lean ? machine.transitions.slice(reported) : [];
+  return { state: machine.state, ...(lastError === undefined ? {} : { error: lastError }), ...(unconfirmed.length ? { transitions: unconfirmed } : {}) };
 }
 
 export function reject(type: string, message: string): never {

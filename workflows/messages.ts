@@ -84,13 +84,24 @@ export const addVersionUpdate = defineUpdate<StartedExecution, [NewVersionReques
 /** An operator re-runs a version whose execution failed, as a new execution of the same version. */
 export const retryExecutionUpdate = defineUpdate<StartedExecution, [RetryRequest]>('retryExecution');
 
-/** An execution tells its request about each transition it recorded. */
+/** An execution tells its request about one transition it recorded. */
 export interface ExecutionReport {
   version: number;
   execution: number;
   transition: TransitionRecord;
 }
-export const executionChangedSignal = defineSignal<[ExecutionReport]>('executionChanged');
+/**
+ * What an execution signals to its request: one transition (executions started before reports
+ * were batched), or every transition recorded since its last report was delivered, in order.
+ */
+export type ExecutionChanged = ExecutionReport | { version: number; execution: number; transitions: TransitionRecord[] };
+export const executionChangedSignal = defineSignal<[ExecutionChanged]>('executionChanged');
+
+/** One report per transition, whichever shape the execution sent. */
+export function reportsIn(changed: ExecutionChanged): ExecutionReport[] {
+  const { version, execution } = changed;
+  return 'transitions' in changed ? changed.transitions.map((transition) => ({ version, execution, transition })) : [changed];
+}
 
 export interface ExecutionView {
   execution: number;

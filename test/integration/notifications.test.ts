@@ -33,6 +33,10 @@ receiver.post('/hooks', express.text({ type: '*/*' }), (req, res) => {
   received.push({ delivery: req.header('X-Capflow-Delivery')!, signature: req.header('X-Capflow-Signature')!, body: req.body as string, status });
   res.status(status).end();
 });
+// One that holds every callback until the test lets it answer.
+let releaseHeld: () => void = () => undefined;
+const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+receiver.post('/held', express.text({ type: '*/*' }), (_req, res) => void held.then(() => res.status(200).end()));
 let receiverUrl: string;
 let receiverServer: ReturnType<typeof receiver.listen>;
 
@@ -104,4 +108,19 @@ it('refuses a callbackUrl that is not http(s)', async () => {
   const res = await request(stack.app).post('/v1/requests').set(stack.bearer('submitter')).send({ capability: 'null', callbackUrl: 'ftp://example.test/x' });
   expect(res.status).toBe(422);
   expect(res.body.errors[0].field).toBe('callbackUrl');
+});
+
+it('a callback still on its way never holds the request back: it reads Complete before the callback is answered', async () => {
+  const submitted = await request(stack.app).post('/v1/requests').set(stack.bearer('submitter')).send({ capability: 'null', callbackUrl: receiverUrl.replace('/hooks', '/held') });
+  const id = submitted.body.id as string;
+  try {
+    await eventually(async () => {
+      const res = await request(stack.app).get(`/v1/requests/${id}`).set(stack.bearer('submitter'));
+      return res.body.state === 'Complete' ? res : undefined;
+    }, 30_000);
+    expect((await history(id)).webhooks).toEqual([expect.objectContaining({ message: 'execution_complete', deliveredAt: null })]);
+  } finally {
+    releaseHeld();
+  }
+  await eventually(async () => ((await history(id)).webhooks[0]?.deliveredAt ? true : undefined), 30_000);
 });

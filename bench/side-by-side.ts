@@ -16,6 +16,7 @@ import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { loadCapabilityCatalog } from '../capabilities/capability-catalog';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env';
 import type { PollCycle } from '../db/documents';
 import { insertRequest } from '../db/requests';
 import { createLogger } from '../observability/logger';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     documents: { apiUrl: docsServer.url, statusCallsPerMinute: 1_000_000, processingTimeoutMs: 24 * 3_600_000 },
     registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 10_000 },
     calibration: { executorUrl: undefined, stagingDir: stack.dir, archiveDir: stack.dir },
+    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
   });
   const baselineQueue = `baseline-${randomUUID()}`;
   const baselineWorker = await Worker.create({
@@ -103,15 +105,19 @@ async function main(): Promise<void> {
   // Maximum concurrency of the null capability's queue, so the queue never limits the comparison.
   await stack.db.query(`INSERT INTO capability_settings (capability, max_concurrent) VALUES ('null', 10000), ('null_qa', 10000) ON CONFLICT (capability) DO UPDATE SET max_concurrent = 10000`);
 
+  const last = { baseline: '', request: '' };
   const baseline = async () => {
-    await bare.workflow.execute('baseline', { taskQueue: baselineQueue, workflowId: `baseline-${randomUUID()}` });
+    last.baseline = `baseline-${randomUUID()}`;
+    await bare.workflow.execute('baseline', { taskQueue: baselineQueue, workflowId: last.baseline });
   };
   const postLatencies: number[] = [];
   const nullRequest = async () => {
     const t0 = performance.now();
     const res = await call('submitter', 'POST', '/v1/requests', { capability: 'null', parameters: {} });
     postLatencies.push(performance.now() - t0);
-    await closed(((await res.json()) as { id: string }).id);
+    const { id } = (await res.json()) as { id: string };
+    last.request = id;
+    await closed(id);
   };
 
   process.stderr.write('warming up…\n');
@@ -123,6 +129,20 @@ async function main(): Promise<void> {
   const bareRun = await runLanes(sizes.n, sizes.concurrency, baseline);
   process.stderr.write(`capflow null: ${sizes.n} requests at ${sizes.concurrency}…\n`);
   const nullRun = await runLanes(sizes.n, sizes.concurrency, nullRequest);
+
+  // What the server does per request: history events and workflow tasks (the server's work, and
+  // its SQLite writes, grow with them).
+  const costOf = async (workflowIds: string[]) => {
+    let events = 0;
+    let workflowTasks = 0;
+    for (const workflowId of workflowIds) {
+      const history = await bare.workflow.getHandle(workflowId).fetchHistory();
+      events += history.events?.length ?? 0;
+      workflowTasks += history.events?.filter((e) => e.workflowTaskCompletedEventAttributes).length ?? 0;
+    }
+    return { workflows: workflowIds.length, events, workflowTasks };
+  };
+  const perRequest = { baseline: await costOf([last.baseline]), capflowNull: await costOf([`request-${last.request}`, `request-${last.request}/v1/e1`]) };
 
   process.stderr.write(`null_qa: ${sizes.qa} decisions…\n`);
   const qaIds: string[] = [];
@@ -208,6 +228,7 @@ async function main(): Promise<void> {
       latencyMs: stats(nullRun.latencies),
       ratioToBaseline: Number((bareRun.seconds / nullRun.seconds).toFixed(3)),
     },
+    historyPerRequest: perRequest,
     qaDecisionToComplete: {
       oneAtATime: { decisions: oneAtATime.length, latencyMs: stats(qaRun.latencies) },
       tenAtOnce: { decisions: tenAtOnce.length, latencyMs: stats(qaLoadedRun.latencies) },
@@ -225,6 +246,7 @@ async function main(): Promise<void> {
   const rows = [
     ['baseline (bare workflow + 1 activity)', `${result.baseline.completionsPerSecond}/s`, `p50 ${result.baseline.latencyMs.p50} ms, p99 ${result.baseline.latencyMs.p99} ms`],
     ['capflow null via API', `${result.capflowNull.completionsPerSecond}/s (×${result.capflowNull.ratioToBaseline} of baseline)`, `p50 ${result.capflowNull.latencyMs.p50} ms, p99 ${result.capflowNull.latencyMs.p99} ms`],
+    ['history per request: baseline / capflow null', `${perRequest.baseline.events} / ${perRequest.capflowNull.events} events`, `${perRequest.baseline.workflowTasks} / ${perRequest.capflowNull.workflowTasks} workflow tasks`],
     ['null_qa: QA decision → Complete, one at a time', `${oneAtATime.length} decisions`, `p50 ${result.qaDecisionToComplete.oneAtATime.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.oneAtATime.latencyMs.p99} ms`],
     ['null_qa: QA decision → Complete, ten at once', `${tenAtOnce.length} decisions`, `p50 ${result.qaDecisionToComplete.tenAtOnce.latencyMs.p50} ms, p99 ${result.qaDecisionToComplete.tenAtOnce.latencyMs.p99} ms`],
     [`POST /v1/requests (${sizes.concurrency} clients)`, '', `p50 ${result.api.postRequestsLatencyMs.p50} ms, p99 ${result.api.postRequestsLatencyMs.p99} ms`],

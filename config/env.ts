@@ -69,6 +69,8 @@ const productVariables = {
 /** Signs callback events; each API key's webhook secret is derived from it. */
 const webhookSigningKey = z.string().min(32, 'must be at least 32 characters');
 
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1_000;
+
 export const workerEnvSchema = z.object({
   ...temporalVariables,
   DATABASE_URL: postgresUrl,
@@ -79,6 +81,11 @@ export const workerEnvSchema = z.object({
   MAIL_FROM: z.string().min(3).default('capflow <capflow@localhost>'),
   /** How long a stopping worker lets running activities finish before it cancels them. */
   WORKER_SHUTDOWN_GRACE_MS: z.coerce.number().int().nonnegative().default(10_000),
+  /**
+   * Workflows kept in memory between their tasks. A request waiting days for QA need not be: it
+   * replays its short history when it is next needed. Bounds the worker's memory (BENCHMARKS.md).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   PAYLOAD_KEYS: payloadKeys,
   ...proofingVariables,
   /** The proofing vendor (the simulator locally); unset = identity_proofing requests fail saying so. */

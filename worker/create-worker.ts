@@ -27,6 +27,8 @@ export interface CapflowWorkerOptions {
   registration: Omit<RegistrationDeps, 'db'>;
   calibration: Omit<CalibrationDeps, 'db'>;
   shutdownGraceTimeMs?: number;
+  /** Workflows kept in memory between tasks (the SDK's default grows with the heap: about 2,300 here). */
+  maxCachedWorkflows?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -50,6 +52,7 @@ export async function createCapflowWorker(options: CapflowWorkerOptions): Promis
     dataConverter: capflowDataConverter(options.payloadKeys),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     shutdownGraceTime: options.shutdownGraceTimeMs ?? 10_000,
+    ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // Heartbeats reach Temporal within 2 s, so a cancel reaches a running step (and the job it
     // drives at an external executor) that quickly, not after most of the heartbeat timeout.
     maxHeartbeatThrottleInterval: '2 seconds',

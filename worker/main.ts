@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     },
     calibration: { executorUrl: config.PROCESSING_EXECUTOR_URL, stagingDir: config.CALIBRATION_STAGING_DIR, archiveDir: config.ARCHIVE_DIR },
     shutdownGraceTimeMs: config.WORKER_SHUTDOWN_GRACE_MS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker started');
   // Personal data past its time is deleted by every worker (the deletes are idempotent).

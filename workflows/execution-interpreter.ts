@@ -134,11 +134,13 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
       : { event: 'capability-submitted', actor: input.startedBy },
   ];
   const parent = mode === 'execution' ? workflowInfo().parent : undefined;
-  const bookkeeping = mode === 'execution' && patched('local-bookkeeping') ? localBookkeeping : remoteBookkeeping;
-  // Executions started before this report to their request in the background, in batches, and
-  // queue their notifications with a local activity; older ones replay as they ran: each report
-  // awaited in turn, each notification a round trip through the server.
+  // Executions started before 'lean-execution' replay as they ran: each report to the request
+  // awaited in turn, each notification a round trip through the server. Lean ones report in the
+  // background, in batches, and queue notifications with a local activity. The patch implies
+  // every change before it, so a new execution records one patch marker (each is a history event
+  // and a search attribute update) rather than one per change.
   const lean = mode === 'execution' && patched('lean-execution');
+  const bookkeeping = lean || (mode === 'execution' && patched('local-bookkeeping')) ? localBookkeeping : remoteBookkeeping;
   const { sendNotification } = lean ? localBookkeeping : remoteBookkeeping;
   const { announceQa, recordQaDecision, enqueueForSlot, checkSlot, releaseSlot } = bookkeeping;
   const runningSteps = new Set<CancellationScope>();
@@ -296,7 +298,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
     switch (action) {
       case 'QueueWorkflow':
         // Requests started before capability queues existed were granted a slot at once.
-        if (!patched('capability-queues')) {
+        if (!lean && !patched('capability-queues')) {
           inbox.push({ event: 'resume', actor: ENGINE });
           return;
         }
@@ -311,7 +313,7 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
       case 'AnnounceQa':
         await announceQa({ requestId, version, capability: definition.name, announcedAt: new Date().toISOString() });
         // Requests announced before notifications existed told nobody.
-        if (patched('qa-announce-notification')) await notify('qa-announce', seq, to, cause);
+        if (lean || patched('qa-announce-notification')) await notify('qa-announce', seq, to, cause);
         return;
       case 'SendMessage': {
         if (!input.callbackUrl) return; // the submitter asked for no callbacks

@@ -55,4 +55,11 @@ describe('configuration from the environment', () => {
     expect(() => parseEnv(apiEnvSchema, { ...validApi, API_KEYS: '' })).toThrow(/API_KEYS: is required/);
     expect(parseEnv(apiEnvSchema, { ...validApi, PORT: '' }).PORT).toBe(3000);
   });
+
+  it('bounds the worker\'s workflow cache, 1,000 unless told otherwise', () => {
+    const worker = { DATABASE_URL: validApi.DATABASE_URL, WEBHOOK_SIGNING_KEY: validApi.WEBHOOK_SIGNING_KEY, PAYLOAD_KEYS: validApi.PAYLOAD_KEYS };
+    expect(parseEnv(workerEnvSchema, worker).WORKER_MAX_CACHED_WORKFLOWS).toBe(1_000);
+    expect(parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CACHED_WORKFLOWS: '250' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(250);
+    expect(() => parseEnv(workerEnvSchema, { ...worker, WORKER_MAX_CACHED_WORKFLOWS: '1' })).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
 });

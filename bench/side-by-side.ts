@@ -8,21 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
-import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createApp } from '../api/app';
-import { loadCapabilityCatalog } from '../capabilities/capability-catalog';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env';
 import type { PollCycle } from '../db/documents';
 import { insertRequest } from '../db/requests';
-import { createLogger } from '../observability/logger';
 import { createDocumentsApi } from '../simulators/documents-api';
 import { builtInCapabilities } from '../workflows/capabilities';
-import { createCapflowWorker } from '../worker/create-worker';
+import { listen, startBenchSubjects } from './bench-subjects';
+import { historyCost } from './history-cost';
 import { percentile, runLanes, startBenchStack } from './local-stack';
 
 const arg = (name: string, fallback: number) => {
@@ -35,80 +28,14 @@ const stats = (latencies: number[]) => ({ p50: ms(percentile(latencies, 50)), p9
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
-  const listen = async (app: import('express').Express) => {
-    const server: Server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-  };
-
   // The documents simulator, rate limit off (as the target says).
   const docs = createDocumentsApi({ stepMs: 3_600_000 });
   const docsServer = await listen(docs.app);
-
-  const taskQueue = `bench-${randomUUID()}`;
-  const worker = await createCapflowWorker({
-    connection: stack.nativeConnection,
-    temporal: stack.temporal,
-    namespace: 'default',
-    taskQueue,
-    db: stack.db,
-    webhookSigningKey: 'b'.repeat(32),
-    mailer: undefined,
-    payloadKeys: stack.payloadKeys,
-    proofing: { vendorUrl: undefined, callTimeoutMs: 5_000, deadlineMs: 60_000, staleAfterMs: 300_000, resultTtlMs: 600_000 },
-    documents: { apiUrl: docsServer.url, statusCallsPerMinute: 1_000_000, processingTimeoutMs: 24 * 3_600_000 },
-    registration: { countryConfigurationUrl: undefined, jwtSecret: undefined, callTimeoutMs: 10_000 },
-    calibration: { executorUrl: undefined, stagingDir: stack.dir, archiveDir: stack.dir },
-    maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS,
-  });
-  const baselineQueue = `baseline-${randomUUID()}`;
-  const baselineWorker = await Worker.create({
-    connection: stack.nativeConnection,
-    taskQueue: baselineQueue,
-    workflowsPath: require.resolve('./baseline-workflow'),
-    activities: { noop: async () => undefined },
-  });
-  const running = Promise.all([worker.run(), baselineWorker.run()]);
-  const bare = new Client({ connection: stack.temporal.connection });
-
-  const keys = { submitter: `bench-submitter-${randomUUID()}`, reviewer: `bench-reviewer-${randomUUID()}` };
-  const app = createApp({
-    catalog: loadCapabilityCatalog(),
-    db: stack.db,
-    temporal: stack.temporal,
-    taskQueue,
-    apiKeys: [
-      { role: 'submitter', key: keys.submitter },
-      { role: 'reviewer', key: keys.reviewer },
-    ],
-    webhookSigningKey: 'b'.repeat(32),
-    payloadKeys: stack.payloadKeys,
-    piiHashKey: 'p'.repeat(32),
-    proofing: { maxAttempts: 5, attemptWindowMs: 6 * 3_600_000 },
-    codecCorsOrigins: [],
-    documentMaxBytes: 10 * 1024 * 1024,
-    stagingDir: stack.dir,
-    logger: createLogger('api', 'silent'),
-  });
-  const api = await listen(app);
-  const call = (role: keyof typeof keys, method: string, url: string, body?: object) =>
-    fetch(`${api.url}${url}`, { method, headers: { Authorization: `Bearer ${keys[role]}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  const stateOf = async (id: string) => (await stack.db.query<{ state: string }>(`SELECT state FROM requests WHERE id = $1`, [id])).rows[0]?.state;
-  const until = async (id: string, state: string) => {
-    while ((await stateOf(id)) !== state) await new Promise((r) => setTimeout(r, 5));
-  };
-  // Done as the baseline is: its workflow has closed (the read model said Complete before that).
-  const closed = async (id: string) => {
-    const outcome = (await stack.temporal.workflow.getHandle(`request-${id}`).result()) as { state: string };
-    if (outcome.state !== 'Complete') throw new Error(`request ${id} ended ${outcome.state}`);
-  };
-  // Maximum concurrency of the null capability's queue, so the queue never limits the comparison.
-  await stack.db.query(`INSERT INTO capability_settings (capability, max_concurrent) VALUES ('null', 10000), ('null_qa', 10000) ON CONFLICT (capability) DO UPDATE SET max_concurrent = 10000`);
+  const { taskQueue, bare, call, until, closed, baseline: runBaseline, stop } = await startBenchSubjects(stack, { documentsApiUrl: docsServer.url });
 
   const last = { baseline: '', request: '' };
   const baseline = async () => {
-    last.baseline = `baseline-${randomUUID()}`;
-    await bare.workflow.execute('baseline', { taskQueue: baselineQueue, workflowId: last.baseline });
+    last.baseline = await runBaseline();
   };
   const postLatencies: number[] = [];
   const nullRequest = async () => {
@@ -130,17 +57,10 @@ async function main(): Promise<void> {
   process.stderr.write(`capflow null: ${sizes.n} requests at ${sizes.concurrency}…\n`);
   const nullRun = await runLanes(sizes.n, sizes.concurrency, nullRequest);
 
-  // What the server does per request: history events and workflow tasks (the server's work, and
-  // its SQLite writes, grow with them).
+  // What the server does per request (see history-cost.ts).
   const costOf = async (workflowIds: string[]) => {
-    let events = 0;
-    let workflowTasks = 0;
-    for (const workflowId of workflowIds) {
-      const history = await bare.workflow.getHandle(workflowId).fetchHistory();
-      events += history.events?.length ?? 0;
-      workflowTasks += history.events?.filter((e) => e.workflowTaskCompletedEventAttributes).length ?? 0;
-    }
-    return { workflows: workflowIds.length, events, workflowTasks };
+    const { workflows, events, workflowTasks } = await historyCost(bare, workflowIds);
+    return { workflows, events, workflowTasks };
   };
   const perRequest = { baseline: await costOf([last.baseline]), capflowNull: await costOf([`request-${last.request}`, `request-${last.request}/v1/e1`]) };
 
@@ -261,11 +181,8 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`written to ${path.relative(process.cwd(), out)}\n`);
 
-  api.server.close();
   docsServer.server.close();
-  worker.shutdown();
-  baselineWorker.shutdown();
-  await running;
+  await stop();
   await stack.stop();
 }
 

@@ -76,7 +76,13 @@ export interface ExecutionKey {
   updatesRequest?: boolean;
 }
 
-/** Records a transition once and moves the execution's (and its version's) state forward, never backward. */
+/**
+ * Records a transition and moves the execution's (and its version's) state forward, never
+ * backward. The same transition recorded again overwrites what was there: transitions are recorded
+ * by local activities, which run inside a workflow task. When that task is retried (a worker lost,
+ * a completion refused), they run again, and the retry is what the history keeps. Its time, and
+ * in a race even its event, can differ from the attempt before.
+ */
 export async function recordTransition(
   db: Pool,
   key: ExecutionKey,
@@ -85,12 +91,14 @@ export async function recordTransition(
   await inTransaction(db, async (client) => {
     await client.query(
       `INSERT INTO request_transitions (request_id, version, execution, seq, from_state, event, to_state, actions, actor, details, error, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (request_id, version, execution, seq) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (request_id, version, execution, seq) DO UPDATE SET
+         from_state = EXCLUDED.from_state, event = EXCLUDED.event, to_state = EXCLUDED.to_state, actions = EXCLUDED.actions,
+         actor = EXCLUDED.actor, details = EXCLUDED.details, error = EXCLUDED.error, occurred_at = EXCLUDED.occurred_at`,
       [key.requestId, key.version, key.execution, t.seq, t.from, t.event, t.to, t.actions, t.actor, JSON.stringify(t.details), t.error ?? null, t.occurredAt],
     );
     const moved = await client.query(
       `UPDATE request_executions SET state = $4, last_seq = $5, error = COALESCE($6, error), updated_at = now()
-       WHERE request_id = $1 AND version = $2 AND execution = $3 AND last_seq < $5`,
+       WHERE request_id = $1 AND version = $2 AND execution = $3 AND last_seq <= $5`,
       [key.requestId, key.version, key.execution, t.to, t.seq, t.error ?? null],
     );
     if (moved.rowCount) {
@@ -100,7 +108,7 @@ export async function recordTransition(
       );
     }
     if (key.updatesRequest) {
-      await client.query(`UPDATE requests SET state = $2, last_seq = $3, updated_at = now() WHERE id = $1 AND last_seq < $3`, [key.requestId, t.to, t.seq]);
+      await client.query(`UPDATE requests SET state = $2, last_seq = $3, updated_at = now() WHERE id = $1 AND last_seq <= $3`, [key.requestId, t.to, t.seq]);
     }
   });
 }

@@ -583,8 +583,11 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
   // Let Update callers waiting on a transition that will never come hear why.
   for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
 
-  // Whatever the request has not confirmed hearing goes with the result (a report still in
-  // flight may arrive before or after it: the request applies each transition once, in order).
+  // A report still in flight is let land first. Its acknowledgement would otherwise arrive while
+  // the execution completes: the server refuses a completion that missed a new event, and the
+  // retried task would record the end again with a later time than the read model already holds.
+  if (lean) await CancellationScope.nonCancellable(() => condition(() => !reporting));
+  // Whatever the request has not confirmed hearing goes with the result.
   const unconfirmed = parent && lean ? machine.transitions.slice(reported) : [];
   return { state: machine.state, ...(lastError === undefined ? {} : { error: lastError }), ...(unconfirmed.length ? { transitions: unconfirmed } : {}) };
 }

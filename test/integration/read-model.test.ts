@@ -52,6 +52,26 @@ describe('the read model', () => {
     expect((await findRequest(db, id))!.state).toBe('Start');
   });
 
+  it('keeps what a retried workflow task recorded: the same transition again, later, or even another one in its place', async () => {
+    const id = await newRequest();
+    await recordTransition(db, firstExecution(id), transition(1, 'Start', 'Queued'));
+    await recordTransition(db, firstExecution(id), { ...transition(2, 'Queued', 'Executing'), occurredAt: '2026-01-01T00:00:00.000Z' });
+    // The task is retried: seq 2 again, a moment later (history keeps this one).
+    await recordTransition(db, firstExecution(id), { ...transition(2, 'Queued', 'Executing'), occurredAt: '2026-01-01T00:00:00.120Z' });
+    expect((await listTransitions(db, id)).map((t) => [t.seq, t.to, new Date(t.occurredAt).toISOString()])).toEqual([
+      [1, 'Queued', expect.any(String)],
+      [2, 'Executing', '2026-01-01T00:00:00.120Z'],
+    ]);
+    // Retried with a cancel that arrived meanwhile: seq 2 became another transition.
+    await recordTransition(db, firstExecution(id), { ...transition(2, 'Queued', 'Cancelled'), event: 'cancel', actions: [] });
+    expect((await listTransitions(db, id)).map((t) => [t.seq, t.event, t.to])).toEqual([
+      [1, 'resume', 'Queued'],
+      [2, 'cancel', 'Cancelled'],
+    ]);
+    const { versions, executions } = await listVersions(db, id);
+    expect([versions[0]!.state, executions[0]!.state]).toEqual(['Cancelled', 'Cancelled']);
+  });
+
   it('never moves an execution backwards when transitions arrive out of order', async () => {
     const id = await newRequest();
     await recordTransition(db, firstExecution(id), transition(2, 'Queued', 'Executing'));

@@ -583,9 +583,9 @@ export async function interpretExecution(input: CapabilityExecutionInput, mode: 
   // Let Update callers waiting on a transition that will never come hear why.
   for (const pending of inbox) pending.applied?.reject(ApplicationFailure.create({ type: RejectionType.RequestFinished, message: `the request ended ${machine.state}` }));
 
-  // A report still in flight is let land first. Its acknowledgement would otherwise arrive while
+  // A report still in flight is let land first, so that its acknowledgement does not arrive while
   // the execution completes: the server refuses a completion that missed a new event, and the
-  // retried task would record the end again with a later time than the read model already holds.
+  // retried task records the end again (see recordTransition).
   if (lean) await CancellationScope.nonCancellable(() => condition(() => !reporting));
   // Whatever the request has not confirmed hearing goes with the result.
   const unconfirmed = parent && lean ? machine.transitions.slice(reported) : [];

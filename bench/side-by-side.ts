@@ -58,11 +58,7 @@ async function main(): Promise<void> {
   const nullRun = await runLanes(sizes.n, sizes.concurrency, nullRequest);
 
   // What the server does per request (see history-cost.ts).
-  const costOf = async (workflowIds: string[]) => {
-    const { workflows, events, workflowTasks } = await historyCost(bare, workflowIds);
-    return { workflows, events, workflowTasks };
-  };
-  const perRequest = { baseline: await costOf([last.baseline]), capflowNull: await costOf([`request-${last.request}`, `request-${last.request}/v1/e1`]) };
+  const perRequest = { baseline: await historyCost(bare, [last.baseline]), capflowNull: await historyCost(bare, [`request-${last.request}`, `request-${last.request}/v1/e1`]) };
 
   process.stderr.write(`null_qa: ${sizes.qa} decisions…\n`);
   const qaIds: string[] = [];
